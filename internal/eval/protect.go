@@ -1,0 +1,92 @@
+package eval
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// Protector knows aport's own files: the passport, $APORT_HOME (keys, audit
+// log, state) and the hook configurations. No tool call may change them, and
+// no tool call may read the private keys. It is independent of the passport.
+type Protector struct {
+	Home      string   // the user's home
+	AportHome string   // $APORT_HOME
+	Files     []string // other files aport uses: the passport, audit log, keys, state dir
+	Secrets   []string // private key files and directories: never readable
+}
+
+// Protected reports whether changing the absolute, cleaned path would touch
+// aport's own files or a hook configuration.
+func (p *Protector) Protected(abs string) bool {
+	if p == nil {
+		return false
+	}
+	if within(abs, p.AportHome) {
+		return true
+	}
+	for _, f := range p.Files {
+		if within(abs, f) {
+			return true
+		}
+	}
+	return isHookConfig(abs)
+}
+
+// Secret reports whether reading the path would expose a private key.
+func (p *Protector) Secret(abs string) bool {
+	if p == nil {
+		return false
+	}
+	for _, f := range p.Secrets {
+		if within(abs, f) {
+			return true
+		}
+	}
+	return p.AportHome != "" && within(abs, filepath.Join(p.AportHome, "keys"))
+}
+
+// Covers reports whether abs is an ancestor directory of a protected file:
+// removing, moving or chmod'ing it recursively would change aport's files.
+func (p *Protector) Covers(abs string) bool {
+	if p == nil {
+		return false
+	}
+	for _, f := range append([]string{p.AportHome}, p.Files...) {
+		if f != "" && within(f, abs) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	dir = filepath.Clean(dir)
+	if path == dir {
+		return true
+	}
+	if dir == "/" {
+		return strings.HasPrefix(path, "/")
+	}
+	return strings.HasPrefix(path, dir+"/")
+}
+
+// isHookConfig matches Claude Code's and Cursor's hook configuration files
+// wherever they are: ~/.claude/settings*.json, <project>/.claude/settings*.json,
+// ~/.cursor/hooks.json and <project>/.cursor/hooks.json.
+func isHookConfig(abs string) bool {
+	dir, base := filepath.Split(abs)
+	parent := filepath.Base(filepath.Clean(dir))
+	lb := strings.ToLower(base)
+	switch strings.ToLower(parent) {
+	case ".claude":
+		return strings.HasPrefix(lb, "settings") && strings.HasSuffix(lb, ".json") || lb == "hooks"
+	case ".cursor":
+		return lb == "hooks.json" || lb == "hooks"
+	}
+	// a directory holding the configs: .claude or .cursor itself
+	return lb == ".claude" || lb == ".cursor"
+}

@@ -1,0 +1,232 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/aporthq/aport/internal/eval"
+)
+
+// Cursor hooks: preToolUse, beforeShellExecution, beforeMCPExecution and
+// beforeReadFile. The answer is always a JSON object with permission and both
+// message casings (Cursor 1.7 reads camelCase, 2.x snake_case); a deny also
+// exits 2.
+
+func decodeCursor(m Payload) (*eval.Call, error) {
+	c := &eval.Call{Host: Cursor}
+	c.Event, _ = str(m, "hook_event_name")
+	c.SessionID, _ = str(m, "conversation_id")
+	c.AgentID = c.SessionID
+	var roots []string
+	if raw, ok := m["workspace_roots"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		if err := json.Unmarshal(raw, &roots); err != nil {
+			return nil, inputErr("workspace_roots must be an array of paths")
+		}
+	}
+	if len(roots) > 0 {
+		c.Workspace = cleanDir(roots[0])
+	}
+	cwd, _ := str(m, "cwd")
+	c.Cwd = cleanDir(cwd)
+	if c.Cwd == "" {
+		c.Cwd = c.Workspace
+	}
+	if c.Workspace == "" {
+		c.Workspace = c.Cwd
+	}
+	if c.Cwd == "" {
+		return nil, inputErr("the Cursor payload has neither an absolute cwd nor workspace_roots")
+	}
+	switch c.Event {
+	case "preToolUse":
+		return cursorTool(c, m)
+	case "beforeShellExecution":
+		c.Tool = "Shell"
+		c.Capability = "system.command.execute"
+		c.Input = m["command"]
+		if err := setCommand(c, m, "payload"); err != nil {
+			return nil, err
+		}
+		return c, nil
+	case "beforeReadFile":
+		c.Tool = "Read"
+		c.Capability = "data.file.read"
+		c.Input = m["file_path"]
+		if err := setPath(c, m, "payload", "file_path"); err != nil {
+			return nil, err
+		}
+		return c, nil
+	case "beforeMCPExecution":
+		return cursorMCP(c, m)
+	case "":
+		return nil, inputErr("the Cursor payload has no hook_event_name")
+	}
+	return nil, inputErr("Cursor event %q is not one aport decides (preToolUse, beforeShellExecution, beforeMCPExecution, beforeReadFile)", c.Event)
+}
+
+func cursorTool(c *eval.Call, m Payload) (*eval.Call, error) {
+	tool, ok := str(m, "tool_name")
+	if !ok || tool == "" {
+		return nil, inputErr("the Cursor preToolUse payload has no tool_name")
+	}
+	c.Tool = tool
+	c.Input = m["tool_input"]
+	in, err := object(m["tool_input"], "tool_input")
+	if err != nil {
+		return nil, err
+	}
+	const where = "tool_input"
+	switch {
+	case tool == "Shell":
+		c.Capability = "system.command.execute"
+		err = setCommand(c, in, where)
+	case tool == "Read":
+		c.Capability = "data.file.read"
+		err = setPath(c, in, where, "file_path", "path", "target_file")
+	case tool == "Grep":
+		c.Capability = "data.file.read"
+		err = setPath(c, in, where, "path", "file_path")
+		if err == nil && !c.Ctx.HasPath {
+			c.Ctx.Path, c.Ctx.HasPath = c.Cwd, true
+		}
+	case tool == "Write":
+		c.Capability = "data.file.write"
+		if err = setPath(c, in, where, "file_path", "path", "target_file"); err == nil {
+			c.Ctx.Bytes, c.Ctx.HasBytes, err = contentBytes(in, where, "content", "contents", "new_string")
+		}
+	case tool == "Delete":
+		c.Capability = "data.file.write"
+		c.Ctx.Delete = true
+		err = setPath(c, in, where, "file_path", "path", "target_file")
+	case tool == "Task":
+		c.Capability = "agent.session.create"
+		err = setSubagent(c, in, where)
+	case strings.HasPrefix(tool, "MCP:"):
+		c.Capability = "mcp.tool.execute"
+		c.Ctx.MCPTool = strings.TrimPrefix(tool, "MCP:")
+		c.Ctx.ServerUnknown = true
+		c.Ctx.ParamBytes = paramBytes(c.Input)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func cursorMCP(c *eval.Call, m Payload) (*eval.Call, error) {
+	tool, ok := str(m, "tool_name")
+	if !ok || tool == "" {
+		return nil, inputErr("the Cursor beforeMCPExecution payload has no tool_name")
+	}
+	c.Tool = "MCP:" + tool
+	c.Capability = "mcp.tool.execute"
+	c.Ctx.MCPTool = tool
+	// tool_input is a JSON document inside a string.
+	raw := m["tool_input"]
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		if strings.TrimSpace(s) == "" {
+			s = "{}"
+		}
+		if !json.Valid([]byte(s)) {
+			return nil, inputErr("tool_input of beforeMCPExecution is not valid JSON")
+		}
+		c.Input = json.RawMessage(s)
+	} else if len(raw) > 0 {
+		c.Input = raw // tolerate an object
+	} else {
+		c.Input = json.RawMessage("{}")
+	}
+	c.Ctx.ParamBytes = paramBytes(c.Input)
+	if u, ok := str(m, "url"); ok && u != "" {
+		pu, err := url.Parse(u)
+		if err != nil || pu.Hostname() == "" {
+			return nil, inputErr("the MCP server url %q has no host", u)
+		}
+		c.Ctx.Server = strings.ToLower(strings.TrimSuffix(pu.Hostname(), "."))
+	} else if cmd, ok := str(m, "command"); ok && cmd != "" {
+		c.Ctx.Server = StdioServer(cmd)
+	}
+	if c.Ctx.Server == "" {
+		return nil, inputErr("the Cursor beforeMCPExecution payload names no server (url or command)")
+	}
+	return c, nil
+}
+
+// StdioServer names a stdio MCP server from its launch command: the package a
+// runner (npx, uvx, bunx, pnpm dlx, ...) starts, without its version, or the
+// program's base name. "npx -y @modelcontextprotocol/server-postgres ..." is
+// "@modelcontextprotocol/server-postgres".
+func StdioServer(cmd string) string {
+	f := strings.Fields(cmd)
+	if len(f) == 0 {
+		return ""
+	}
+	prog := path.Base(strings.ReplaceAll(f[0], "\\", "/"))
+	args := f[1:]
+	switch prog {
+	case "pnpm", "yarn", "bun":
+		if len(args) > 0 && (args[0] == "dlx" || args[0] == "x") {
+			args = args[1:]
+		} else {
+			return prog
+		}
+	case "npx", "uvx", "bunx", "pipx", "deno":
+		if prog == "pipx" || prog == "deno" {
+			if len(args) > 0 && (args[0] == "run") {
+				args = args[1:]
+			}
+		}
+	case "docker":
+		// docker run ... IMAGE
+		for i, a := range args {
+			if i > 0 && !strings.HasPrefix(a, "-") && args[i-1] != "-e" && args[i-1] != "-v" && args[i-1] != "--name" {
+				return a
+			}
+		}
+		return prog
+	default:
+		return prog
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		// strip a version: @scope/pkg@1.2.3 or pkg@latest or pkg==1.0
+		name := a
+		if at := strings.LastIndex(name, "@"); at > 0 {
+			name = name[:at]
+		}
+		if eq := strings.Index(name, "=="); eq > 0 {
+			name = name[:eq]
+		}
+		return name
+	}
+	return prog
+}
+
+func encodeCursor(d *eval.Decision) []byte {
+	perm := "deny"
+	switch {
+	case d.Allow:
+		perm = "allow"
+	case d.Ask:
+		perm = "ask"
+	}
+	msg := jsonString(Summary(d))
+	b := make([]byte, 0, 512)
+	b = append(b, `{"permission":"`...)
+	b = append(b, perm...)
+	b = append(b, '"')
+	for _, k := range []string{"user_message", "agent_message", "userMessage", "agentMessage"} {
+		b = append(b, `,"`...)
+		b = append(b, k...)
+		b = append(b, `":`...)
+		b = append(b, msg...)
+	}
+	b = append(b, "}\n"...)
+	return b
+}
