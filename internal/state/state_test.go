@@ -1,0 +1,705 @@
+package state
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// The test binary doubles as the child process of the cross-process tests:
+// with APORT_STATE_CHILD set, it does one job against APORT_STATE_TEST_DIR
+// and exits instead of running the tests.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv("APORT_STATE_CHILD"); mode != "" {
+		os.Exit(child(mode, os.Getenv("APORT_STATE_TEST_DIR")))
+	}
+	os.Exit(m.Run())
+}
+
+func child(mode, dir string) int {
+	s, err := Open(dir, 60*time.Second)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	switch mode {
+	case "noop":
+		return 0
+	case "count": // one Count-then-Record against K=10
+		ok := false
+		err = s.Update(func(tx *Tx) error {
+			now := time.Now()
+			if tx.Count("k", time.Hour, now) < 10 {
+				tx.Record("k", time.Hour, now)
+				ok = true
+			}
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println(map[bool]string{true: "allowed", false: "denied"}[ok])
+		return 0
+	case "sum": // one Sum-then-Add of 500 against a cap of 20000
+		ok := false
+		err = s.Update(func(tx *Tx) error {
+			now := time.Now()
+			if tx.Sum("usd", 24*time.Hour, now)+500 <= 20000 {
+				tx.Add("usd", 500, 24*time.Hour, now)
+				ok = true
+			}
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println(map[bool]string{true: "allowed", false: "denied"}[ok])
+		return 0
+	case "loop": // record forever, one line per commit, until killed
+		for {
+			err := s.Update(func(tx *Tx) error {
+				tx.Record("k", 24*time.Hour, time.Now())
+				tx.PutIdempotency("idem", "h", 0, time.Now())
+				return nil
+			})
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			os.Stdout.Write([]byte("c\n"))
+		}
+	}
+	fmt.Fprintln(os.Stderr, "unknown child mode", mode)
+	return 1
+}
+
+func childCmd(t testing.TB, mode, dir string) *exec.Cmd {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "APORT_STATE_CHILD="+mode, "APORT_STATE_TEST_DIR="+dir)
+	return cmd
+}
+
+func open(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "state"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func update(t testing.TB, s *Store, fn func(tx *Tx)) {
+	t.Helper()
+	if err := s.Update(func(tx *Tx) error { fn(tx); return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func TestOpenDoesNoIO(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	s, err := Open(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open touched the disk: stat %s: %v", dir, err)
+	}
+	if s.lockTimeout != DefaultLockTimeout {
+		t.Errorf("lock timeout %v, want default %v", s.lockTimeout, DefaultLockTimeout)
+	}
+	if _, err := Open("", time.Second); err == nil {
+		t.Error("Open(\"\") succeeded")
+	}
+	// The first Update creates the directory 0700 and the files 0600.
+	update(t, s, func(tx *Tx) { tx.Record("k", time.Minute, t0) })
+	for _, c := range []struct {
+		path string
+		mode os.FileMode
+	}{{dir, 0o700 | os.ModeDir}, {filepath.Join(dir, DataFile), 0o600}, {filepath.Join(dir, LockFile), 0o600}} {
+		fi, err := os.Stat(c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != c.mode {
+			t.Errorf("%s: mode %v, want %v", c.path, fi.Mode(), c.mode)
+		}
+	}
+}
+
+func TestCountWindow(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		for _, d := range []time.Duration{0, 10 * time.Second, 30 * time.Second, 59 * time.Second} {
+			tx.Record("k", time.Minute, t0.Add(d))
+		}
+		tx.Record("other", time.Minute, t0)
+	})
+	tests := []struct {
+		name   string
+		key    string
+		window time.Duration
+		now    time.Time
+		want   int
+	}{
+		{"all in window", "k", time.Minute, t0.Add(59 * time.Second), 4},
+		{"start is exclusive", "k", time.Minute, t0.Add(time.Minute), 3},
+		{"end is inclusive", "k", 20 * time.Second, t0.Add(30 * time.Second), 2},
+		{"later events count (clock turned back)", "k", time.Minute, t0, 4},
+		{"narrow window", "k", time.Second, t0.Add(59 * time.Second), 1},
+		{"all expired", "k", time.Minute, t0.Add(2 * time.Minute), 0},
+		{"other key", "other", time.Minute, t0, 1},
+		{"unknown key", "nope", time.Minute, t0, 0},
+	}
+	update(t, s, func(tx *Tx) {
+		for _, tc := range tests {
+			if got := tx.Count(tc.key, tc.window, tc.now); got != tc.want {
+				t.Errorf("%s: Count = %d, want %d", tc.name, got, tc.want)
+			}
+		}
+	})
+}
+
+func TestRecordOutOfOrderKeepsSorted(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		tx.Record("k", time.Hour, t0.Add(30*time.Minute))
+		tx.Record("k", time.Hour, t0) // clock went backwards
+		tx.Record("k", time.Hour, t0.Add(10*time.Minute))
+	})
+	update(t, s, func(tx *Tx) {
+		if got := tx.Count("k", 15*time.Minute, t0.Add(20*time.Minute)); got != 2 {
+			t.Errorf("Count = %d, want 2 (10m and the later 30m)", got)
+		}
+	})
+}
+
+func TestRollback(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) { tx.Record("k", time.Hour, t0) })
+	boom := errors.New("boom")
+	err := s.Update(func(tx *Tx) error {
+		tx.Record("k", time.Hour, t0)
+		tx.Add("sum", 5, time.Hour, t0)
+		tx.PutIdempotency("i", "h", time.Hour, t0)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want boom", err)
+	}
+	err = s.Update(func(tx *Tx) error {
+		tx.Record("k", time.Hour, t0)
+		panic("bad")
+	})
+	if err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("Update after panic = %v, want an error", err)
+	}
+	update(t, s, func(tx *Tx) {
+		if n := tx.Count("k", time.Hour, t0); n != 1 {
+			t.Errorf("Count = %d after rollbacks, want 1", n)
+		}
+		if n := tx.Sum("sum", time.Hour, t0); n != 0 {
+			t.Errorf("Sum = %d after rollback, want 0", n)
+		}
+		if _, ok := tx.Idempotency("i"); ok {
+			t.Error("idempotency key survived a rollback")
+		}
+	})
+}
+
+func TestWritesVisibleInsideTx(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		for i := 0; i < 3; i++ {
+			tx.Record("k", time.Hour, t0)
+		}
+		tx.Add("s", 7, time.Hour, t0)
+		tx.PutIdempotency("i", "h1", 0, t0)
+		if n := tx.Count("k", time.Hour, t0); n != 3 {
+			t.Errorf("Count inside tx = %d, want 3", n)
+		}
+		if n := tx.Sum("s", time.Hour, t0); n != 7 {
+			t.Errorf("Sum inside tx = %d, want 7", n)
+		}
+		if h, ok := tx.Idempotency("i"); !ok || h != "h1" {
+			t.Errorf("Idempotency inside tx = %q %v", h, ok)
+		}
+	})
+}
+
+func TestUseAfterUpdateIsInert(t *testing.T) {
+	s := open(t)
+	var kept *Tx
+	update(t, s, func(tx *Tx) { kept = tx })
+	kept.Record("k", time.Hour, t0)
+	update(t, s, func(tx *Tx) {
+		if n := tx.Count("k", time.Hour, t0); n != 0 {
+			t.Errorf("a write through a finished tx was committed: Count = %d", n)
+		}
+	})
+}
+
+func TestSum(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		tx.Add("usd", 500, 24*time.Hour, t0)
+		tx.Add("usd", 250, 24*time.Hour, t0.Add(time.Hour))
+		tx.Add("usd", -100, 24*time.Hour, t0.Add(time.Hour)) // ignored
+		tx.Add("usd", 0, 24*time.Hour, t0.Add(time.Hour))    // ignored
+		tx.Add("eur", 1, 24*time.Hour, t0)
+	})
+	tests := []struct {
+		name string
+		key  string
+		now  time.Time
+		want int64
+	}{
+		{"both", "usd", t0.Add(2 * time.Hour), 750},
+		{"first left the window", "usd", t0.Add(24 * time.Hour), 250},
+		{"all gone", "usd", t0.Add(25 * time.Hour), 0},
+		{"currencies apart", "eur", t0, 1},
+	}
+	update(t, s, func(tx *Tx) {
+		for _, tc := range tests {
+			if got := tx.Sum(tc.key, 24*time.Hour, tc.now); got != tc.want {
+				t.Errorf("%s: Sum = %d, want %d", tc.name, got, tc.want)
+			}
+		}
+	})
+	update(t, s, func(tx *Tx) {
+		tx.Add("big", 1<<62, time.Hour, t0)
+		tx.Add("big", 1<<62, time.Hour, t0)
+		tx.Add("big", 1<<62, time.Hour, t0)
+		if got := tx.Sum("big", time.Hour, t0); got != 1<<63-1 {
+			t.Errorf("Sum did not saturate: %d", got)
+		}
+	})
+}
+
+func TestSumCapConcurrent(t *testing.T) {
+	s := open(t)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for i := 0; i < 120; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// A Store per goroutine: each Update takes the lock through its
+			// own file descriptor, as separate processes do.
+			s, _ := Open(s.Dir(), 30*time.Second)
+			ok := false
+			err := s.Update(func(tx *Tx) error {
+				ok = false
+				if tx.Sum("usd", 24*time.Hour, t0)+500 <= 20000 {
+					tx.Add("usd", 500, 24*time.Hour, t0)
+					ok = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 40 {
+		t.Errorf("%d adds of 500 allowed under a 20000 cap, want exactly 40", allowed)
+	}
+	update(t, s, func(tx *Tx) {
+		if got := tx.Sum("usd", 24*time.Hour, t0); got != 20000 {
+			t.Errorf("Sum = %d, want 20000", got)
+		}
+	})
+}
+
+func TestIdempotency(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		tx.PutIdempotency("a", "h1", 48*time.Hour, t0)
+		tx.PutIdempotency("b", "h2", time.Minute, t0) // raised to 24h
+	})
+	tests := []struct {
+		name string
+		key  string
+		now  time.Time
+		hash string
+		ok   bool
+	}{
+		{"fresh", "a", t0, "h1", true},
+		{"short ttl raised to the minimum", "b", t0.Add(23 * time.Hour), "h2", true},
+		{"minimum ran out", "b", t0.Add(24 * time.Hour), "", false},
+		{"long ttl kept", "a", t0.Add(47 * time.Hour), "h1", true},
+		{"long ttl ran out", "a", t0.Add(48 * time.Hour), "", false},
+		{"unknown", "c", t0, "", false},
+	}
+	update(t, s, func(tx *Tx) {
+		for _, tc := range tests {
+			h, ok := tx.IdempotencyAt(tc.key, tc.now)
+			if h != tc.hash || ok != tc.ok {
+				t.Errorf("%s: IdempotencyAt = %q %v, want %q %v", tc.name, h, ok, tc.hash, tc.ok)
+			}
+			if h, ok := tx.At(tc.now).Idempotency(tc.key); h != tc.hash || ok != tc.ok {
+				t.Errorf("%s: View.Idempotency = %q %v, want %q %v", tc.name, h, ok, tc.hash, tc.ok)
+			}
+		}
+	})
+	// A write a day later prunes b but keeps a.
+	update(t, s, func(tx *Tx) { tx.Record("x", time.Minute, t0.Add(25*time.Hour)) })
+	update(t, s, func(tx *Tx) {
+		if _, ok := tx.Idempotency("b"); ok {
+			t.Error("expired key b was not pruned")
+		}
+		if h, ok := tx.Idempotency("a"); !ok || h != "h1" {
+			t.Errorf("key a = %q %v, want h1", h, ok)
+		}
+	})
+}
+
+// The store holds at most the events still inside their windows, whatever
+// the number of calls, and keys nobody touches any more are pruned by any
+// write.
+func TestBoundedSize(t *testing.T) {
+	s := open(t)
+	for i := 0; i < 200; i++ {
+		now := t0.Add(time.Duration(i) * time.Second)
+		update(t, s, func(tx *Tx) {
+			tx.Record("minute", time.Minute, now)
+			tx.Add("sum", 1, time.Minute, now)
+		})
+	}
+	update(t, s, func(tx *Tx) {
+		if n := len(tx.d.Events["minute"].T); n > 60 {
+			t.Errorf("%d events stored for a one-minute window at one per second", n)
+		}
+		if n := len(tx.d.Sums["sum"].E); n > 60 {
+			t.Errorf("%d amounts stored for a one-minute window at one per second", n)
+		}
+	})
+	update(t, s, func(tx *Tx) { tx.Record("other", time.Minute, t0.Add(time.Hour)) })
+	update(t, s, func(tx *Tx) {
+		if _, ok := tx.d.Events["minute"]; ok {
+			t.Error("a stale key survived a later write")
+		}
+		if _, ok := tx.d.Sums["sum"]; ok {
+			t.Error("a stale sum survived a later write")
+		}
+	})
+	fi, err := os.Stat(filepath.Join(s.Dir(), DataFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 512 {
+		t.Errorf("store is %d bytes holding one event", fi.Size())
+	}
+}
+
+func TestCorrupt(t *testing.T) {
+	good := func() []byte {
+		s := open(t)
+		update(t, s, func(tx *Tx) {
+			tx.Record("k", time.Hour, t0)
+			tx.Add("s", 5, time.Hour, t0)
+			tx.PutIdempotency("i", "h", 0, t0)
+		})
+		b, err := os.ReadFile(filepath.Join(s.Dir(), DataFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}()
+	// reseal recomputes the checksum, to reach the checks behind it.
+	reseal := func(body string) []byte {
+		b, err := encodeRaw([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		file []byte
+	}{
+		{"empty", nil},
+		{"garbage", []byte("\x00\x01not json")},
+		{"truncated", good[:len(good)/2]},
+		{"edited digit", bytes.Replace(good, []byte(`"window":3600000000000`), []byte(`"window":3600000000001`), 1)},
+		{"wrong format", bytes.Replace(good, []byte(format), []byte("aport-state/9"), 1)},
+		{"trailing data", append(append([]byte{}, good...), []byte(`{}`)...)},
+		{"unknown field", reseal(`{"events":{},"sums":{},"idempotency":{},"x":1}`)},
+		{"missing section", reseal(`{"events":{},"sums":{}}`)},
+		{"zero window", reseal(`{"events":{"k":{"window":0,"t":[1]}},"sums":{},"idempotency":{}}`)},
+		{"out of order", reseal(`{"events":{"k":{"window":5,"t":[2,1]}},"sums":{},"idempotency":{}}`)},
+		{"negative amount", reseal(`{"events":{},"sums":{"s":{"window":5,"e":[[1,-5]]}},"idempotency":{}}`)},
+		{"empty hash", reseal(`{"events":{},"sums":{},"idempotency":{"i":{"hash":"","expires":1}}}`)},
+		{"null entry", reseal(`{"events":{"k":null},"sums":{},"idempotency":{}}`)},
+		{"wrong type", reseal(`{"events":{"k":{"window":"1h","t":[]}},"sums":{},"idempotency":{}}`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			p := filepath.Join(s.Dir(), DataFile)
+			os.MkdirAll(s.Dir(), 0o700)
+			if err := os.WriteFile(p, tc.file, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			called := false
+			err := s.Update(func(tx *Tx) error { called = true; return nil })
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Update = %v, want ErrCorrupt", err)
+			}
+			if called {
+				t.Error("fn ran on a corrupt store")
+			}
+			for _, want := range []string{p, "delete", "aport doctor"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+			// Never silently reset: the file is left as it was.
+			after, _ := os.ReadFile(p)
+			if !bytes.Equal(after, tc.file) {
+				t.Error("the corrupt store was modified")
+			}
+		})
+	}
+	t.Run("good file reads", func(t *testing.T) {
+		if _, err := decode(good); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// encodeRaw wraps an already-encoded data body in a valid envelope.
+func encodeRaw(body []byte) ([]byte, error) {
+	sum := sha256.Sum256(body)
+	return fmt.Appendf(nil, `{"format":%q,"sha256":%q,"data":%s}`, format, hex.EncodeToString(sum[:]), body), nil
+}
+
+func TestLockTimeout(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {})
+	held := flock.New(filepath.Join(s.Dir(), LockFile))
+	if err := held.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	short, _ := Open(s.Dir(), 100*time.Millisecond)
+	start := time.Now()
+	err := short.Update(func(tx *Tx) error { t.Error("fn ran without the lock"); return nil })
+	if !errors.Is(err, ErrLockTimeout) {
+		t.Fatalf("Update = %v, want ErrLockTimeout", err)
+	}
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("waited %v for a 100ms lock timeout", waited)
+	}
+	held.Unlock()
+	// The abandoned waiter lets go of the lock once it gets it.
+	update(t, s, func(tx *Tx) { tx.Record("k", time.Minute, t0) })
+}
+
+func TestCrossProcessCount(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns 100 processes")
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	const n = 100
+	results := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out, errb bytes.Buffer
+			cmd := childCmd(t, "count", dir)
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			if err := cmd.Run(); err != nil {
+				t.Errorf("child %d: %v: %s", i, err, errb.String())
+			}
+			results[i] = strings.TrimSpace(out.String())
+		}()
+	}
+	wg.Wait()
+	allowed := 0
+	for _, r := range results {
+		if r == "allowed" {
+			allowed++
+		} else if r != "denied" {
+			t.Errorf("child said %q", r)
+		}
+	}
+	if allowed != 10 {
+		t.Errorf("%d of %d processes were allowed against K=10, want exactly 10", allowed, n)
+	}
+	s, _ := Open(dir, time.Second)
+	update(t, s, func(tx *Tx) {
+		if c := tx.Count("k", time.Hour, time.Now()); c != 10 {
+			t.Errorf("store holds %d records, want 10", c)
+		}
+	})
+}
+
+func TestCrossProcessSumCap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns 120 processes")
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	const n = 120
+	var mu sync.Mutex
+	allowed := 0
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var errb bytes.Buffer
+			cmd := childCmd(t, "sum", dir)
+			cmd.Stderr = &errb
+			out, err := cmd.Output()
+			if err != nil {
+				t.Errorf("child %d: %v: %s", i, err, errb.String())
+			}
+			if strings.TrimSpace(string(out)) == "allowed" {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 40 {
+		t.Errorf("%d of %d adds of 500 allowed under a 20000 cap, want exactly 40", allowed, n)
+	}
+}
+
+// TestCrash kills a writer with SIGKILL at random points, over and over; the
+// store must open every time and hold every commit the writer reported (and
+// at most one more per kill: a commit that landed before it was reported).
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes")
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	s, _ := Open(dir, 10*time.Second)
+	reported := 0
+	const kills = 30
+	for i := 0; i < kills; i++ {
+		cmd := childCmd(t, "loop", dir)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan int)
+		go func() {
+			n := 0
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				n++
+			}
+			lines <- n
+		}()
+		time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		n := <-lines
+		cmd.Wait()
+		if strings.TrimSpace(errb.String()) != "" {
+			t.Fatalf("writer %d failed: %s", i, errb.String())
+		}
+		reported += n
+		var got int
+		if err := s.Update(func(tx *Tx) error {
+			got = tx.Count("k", 24*time.Hour, time.Now())
+			return nil
+		}); err != nil {
+			t.Fatalf("after kill %d the store does not open: %v", i, err)
+		}
+		if got < reported || got > reported+i+1 {
+			t.Fatalf("after kill %d: %d records, writer reported %d commits", i, got, reported)
+		}
+	}
+	if reported == 0 {
+		t.Fatal("the writer never committed")
+	}
+	// A write cleans up temp files that killed writers left behind.
+	update(t, s, func(tx *Tx) { tx.Record("k", 24*time.Hour, time.Now()) })
+	if left, _ := filepath.Glob(filepath.Join(dir, DataFile+".tmp-*")); len(left) != 0 {
+		t.Errorf("temp files left after a write: %v", left)
+	}
+	t.Logf("%d kills, %d commits reported", kills, reported)
+}
+
+// BenchmarkUpdate is one rate-limit check as the hook makes it, in process:
+// open, count, record, commit (fsync included).
+func BenchmarkUpdate(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "state")
+	now := time.Now()
+	for b.Loop() {
+		s, err := Open(dir, time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Update(func(tx *Tx) error {
+			if tx.Count("pp|system.command.execute|rate_per_minute", time.Minute, now) >= 1<<30 {
+				return errors.New("limit")
+			}
+			tx.Record("pp|system.command.execute|rate_per_minute", time.Minute, now)
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUpdateFreshProcess is one Count+Record in a new process, as the
+// hook pays it; compare with BenchmarkFreshProcess (the same process doing
+// nothing) for the store's own share.
+func BenchmarkUpdateFreshProcess(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "state")
+	for b.Loop() {
+		if out, err := childCmd(b, "count", dir).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
+
+func BenchmarkFreshProcess(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "state")
+	for b.Loop() {
+		if out, err := childCmd(b, "noop", dir).CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
