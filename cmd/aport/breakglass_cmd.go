@@ -1,0 +1,93 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aporthq/aport/internal/audit"
+	"github.com/aporthq/aport/internal/breakglass"
+)
+
+func init() { register(newBreakglassCmd) }
+
+func newBreakglassCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "breakglass",
+		Short: "Open a bounded window in which liftable denials become audited allows",
+		Long: `Break-glass is for an operator in an emergency. While the window is open,
+denials by passport limits become allows, each marked "breakglass": true in its
+audit event. Catastrophic operations, self-protection, passport status and
+signature, invalid input and audit failures are never lifted. The window closes
+by itself; opening and closing are audit events. An agent cannot open it: shell
+commands that run a mutating aport subcommand are denied.`,
+		Example: `  aport breakglass --for 15m --reason "prod incident 42: need kubectl"
+  aport breakglass status
+  aport breakglass close`,
+		Args: cobra.NoArgs,
+	}
+	dur := cmd.Flags().Duration("for", 0, "how long the window stays open (at most 24h)")
+	reason := cmd.Flags().String("reason", "", "why (required; recorded in the audit log)")
+	stateDir := cmd.PersistentFlags().String("state", defaultState(a.getenv), "state directory [APORT_STATE_DIR]")
+	auditPath := cmd.PersistentFlags().String("audit", defaultAudit(a.getenv), "audit log [APORT_AUDIT_LOG]")
+	auditKey := cmd.PersistentFlags().String("audit-key", defaultAuditKey(a.getenv), "audit signing key [APORT_AUDIT_KEY]")
+	record := func(kind, reason string) error {
+		return audit.Append(audit.Options{Path: *auditPath, KeyPath: *auditKey}, &audit.Event{
+			Event: kind, TS: a.now().UTC().Format(time.RFC3339), Decision: kind, Reason: reason, Breakglass: true,
+		})
+	}
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *dur <= 0 || *reason == "" {
+			return &usageError{errors.New("--for DURATION and --reason TEXT are required")}
+		}
+		w, err := breakglass.Open(*stateDir, *dur, *reason, a.now())
+		if err != nil {
+			return err
+		}
+		if err := record("breakglass.open", *reason); err != nil {
+			_, _ = breakglass.Close(*stateDir, a.now())
+			return withHint(fmt.Errorf("the window was not opened because the audit event could not be written: %w", err), "check the audit log with `aport doctor`")
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "break-glass open until %s: %s\n", w.Until.UTC().Format(time.RFC3339), w.Reason)
+		return nil
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "close",
+		Short: "Close the break-glass window now",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, err := breakglass.Close(*stateDir, a.now())
+			if err != nil {
+				return err
+			}
+			if w == nil {
+				fmt.Fprintln(cmd.OutOrStdout(), "no break-glass window was open")
+				return nil
+			}
+			if err := record("breakglass.close", w.Reason); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "break-glass closed")
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "status",
+		Short: "Say whether a break-glass window is open",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w, ok, err := breakglass.Active(*stateDir, a.now())
+			if err != nil {
+				return err
+			}
+			if !ok {
+				fmt.Fprintln(cmd.OutOrStdout(), "no break-glass window is open")
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "break-glass open until %s (%s left): %s\n", w.Until.UTC().Format(time.RFC3339), w.Until.Sub(a.now()).Round(time.Second), w.Reason)
+			return nil
+		},
+	})
+	return cmd
+}

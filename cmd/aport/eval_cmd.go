@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/aporthq/aport/internal/eval"
+	"github.com/aporthq/aport/internal/hooks"
+	"github.com/aporthq/aport/internal/passport"
+)
+
+// maxInput bounds the payload read from stdin.
+const maxInput = 8 << 20
+
+// evalDeadline bounds a whole evaluation. Hosts time hooks out and then let
+// the tool run, so aport answers deny itself before that can happen.
+var evalDeadline = 20 * time.Second
+
+const evalUsage = `Usage: aport eval [flags] < payload.json
+
+Read one proposed tool call on stdin (Claude Code PreToolUse, Cursor
+preToolUse/beforeShellExecution/beforeMCPExecution/beforeReadFile, or generic
+{"tool","input"}), decide it against the passport and the policy packs, write
+the host's answer on stdout, append a signed audit event, and exit 0 (allow)
+or 2 (deny). Every error is a deny: exit 2 with a reason on stderr and the
+host's JSON on stdout. This command never exits 0 without an allow, so
+--help exits 2 as well.
+
+Flags (flag > environment > default):
+  --passport PATH|URL         passport file or registry URL   [APORT_PASSPORT, $APORT_HOME/passport.json]
+  --host auto|claude-code|cursor|generic                      [APORT_HOST, auto]
+  --audit PATH                audit log                       [APORT_AUDIT_LOG, $APORT_HOME/audit.jsonl]
+  --audit-key PATH            audit signing key               [APORT_AUDIT_KEY, $APORT_HOME/keys/audit.ed25519]
+  --audit-input MODE          store the input: none|redacted|full [APORT_AUDIT_INPUT, none]
+  --state DIR                 rate-limit counters and caches  [APORT_STATE_DIR, $APORT_HOME/state]
+  --issuer-key FILE           require a passport signed by this key [APORT_ISSUER_KEY]
+  --passport-ttl D            remote passports: revalidate after [APORT_PASSPORT_TTL, 30s]
+  --passport-max-stale D      remote passports: deny after when unreachable [APORT_PASSPORT_MAX_STALE, 5m]
+  --explain                   print a trace of every check on stderr
+  --log-level LEVEL           debug|info|warn|error           [APORT_LOG_LEVEL, warn]
+
+Examples:
+  aport eval --explain --passport examples/passport.json < examples/bash.json
+  echo '{"tool":"web.fetch","input":{"url":"https://pkg.go.dev"}}' | aport eval --host generic
+`
+
+// newEvalHelpCmd makes `aport help eval` and the command list show eval.
+// The hook path itself never goes through cobra (see runEval).
+func newEvalHelpCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:                "eval",
+		Short:              "Decide one tool call read on stdin (the hook command)",
+		Long:               evalUsage,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return &exitError{code: runEval(args, a.stdin, a.stdout, a.stderr, a.getenv)}
+		},
+	}
+}
+
+// evalFlags are the resolved options of one `aport eval`.
+type evalFlags struct {
+	passport, host, audit, auditKey, auditInput, state, issuerKey string
+	ttl, maxStale                                                 time.Duration
+	explain, help                                                 bool
+	logLevel                                                      string
+}
+
+func parseEvalFlags(args []string, getenv func(string) string) (*evalFlags, error) {
+	f := &evalFlags{}
+	fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&f.passport, "passport", defaultPassport(getenv), "")
+	fs.StringVar(&f.host, "host", envOr(getenv, "APORT_HOST", "auto"), "")
+	fs.StringVar(&f.audit, "audit", defaultAudit(getenv), "")
+	fs.StringVar(&f.auditKey, "audit-key", defaultAuditKey(getenv), "")
+	fs.StringVar(&f.auditInput, "audit-input", envOr(getenv, "APORT_AUDIT_INPUT", "none"), "")
+	fs.StringVar(&f.state, "state", defaultState(getenv), "")
+	fs.StringVar(&f.issuerKey, "issuer-key", getenv("APORT_ISSUER_KEY"), "")
+	ttl := fs.String("passport-ttl", envOr(getenv, "APORT_PASSPORT_TTL", "30s"), "")
+	stale := fs.String("passport-max-stale", envOr(getenv, "APORT_PASSPORT_MAX_STALE", "5m"), "")
+	fs.BoolVar(&f.explain, "explain", false, "")
+	fs.BoolVarP(&f.help, "help", "h", false, "")
+	fs.StringVar(&f.logLevel, "log-level", envOr(getenv, "APORT_LOG_LEVEL", "warn"), "")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q (the payload is read from stdin)", fs.Arg(0))
+	}
+	var err error
+	if f.ttl, err = time.ParseDuration(*ttl); err != nil || f.ttl < 0 {
+		return f, fmt.Errorf("--passport-ttl %q is not a duration like 30s", *ttl)
+	}
+	if f.maxStale, err = time.ParseDuration(*stale); err != nil || f.maxStale < 0 {
+		return f, fmt.Errorf("--passport-max-stale %q is not a duration like 5m", *stale)
+	}
+	switch f.auditInput {
+	case "none", "redacted", "full":
+	default:
+		return f, fmt.Errorf("--audit-input %q: want none, redacted or full", f.auditInput)
+	}
+	h, err := hooks.ParseHost(f.host)
+	if err != nil {
+		return f, err
+	}
+	f.host = h
+	return f, nil
+}
+
+// evalRun is one `aport eval`: it answers exactly once.
+type evalRun struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	flags          *evalFlags
+	host           string // the host whose format the answer takes
+	call           *eval.Call
+	pp             *passport.Passport
+	raw            []byte
+	now            time.Time
+	answered       sync.Mutex
+	done           bool
+	log            *logger
+	last           *eval.Decision // the decision answered, for aport test
+}
+
+// runEval is `aport eval`. Its only exit codes are 0 (allow) and 2 (deny,
+// and every error). It never lets a panic, an error or a hang escape as
+// anything else.
+func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	r := &evalRun{stdout: stdout, stderr: stderr, getenv: getenv, host: hooks.Claude, now: time.Now()}
+	result := make(chan int, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				result <- r.answer(eval.Deny(r.now, "oap.evaluator_error", fmt.Sprintf("aport hit an internal error and denied the call to stay safe: %v", v)))
+			}
+		}()
+		result <- r.main(args, stdin)
+	}()
+	timer := time.NewTimer(evalDeadline)
+	defer timer.Stop()
+	select {
+	case code = <-result:
+		return code
+	case <-timer.C:
+		return r.answer(eval.Deny(time.Now(), "oap.evaluator_error", fmt.Sprintf("aport could not decide within %s (a passport, audit log or state file may be blocked) and denied the call", evalDeadline)))
+	}
+}
+
+func (r *evalRun) main(args []string, stdin io.Reader) int {
+	f, ferr := parseEvalFlags(args, r.getenv)
+	r.flags = f
+	r.log = newLogger(r.stderr, f.logLevel)
+	if f.host != "auto" && f.host != "" {
+		r.host = f.host
+	}
+	if f.help {
+		fmt.Fprint(r.stderr, evalUsage)
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", "aport eval was run with --help, so no call was decided"))
+	}
+	if ferr != nil {
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", "aport eval: "+ferr.Error()))
+	}
+
+	raw, err := io.ReadAll(io.LimitReader(stdin, maxInput+1))
+	if err != nil {
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", "the hook input could not be read: "+err.Error()))
+	}
+	if len(raw) > maxInput {
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", fmt.Sprintf("the hook input is larger than %d bytes", maxInput)))
+	}
+	r.raw = raw
+	m, perr := hooks.ParsePayload(raw)
+	if f.host == "auto" {
+		if h := hooks.Detect(m); h != "" {
+			r.host = h
+		} else if perr == nil {
+			return r.answer(eval.Deny(r.now, "oap.invalid_input", "the payload matches no known host (Claude Code, Cursor or generic {tool, input}); pass --host to say which"))
+		}
+	}
+	if perr != nil {
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", perr.Error()))
+	}
+	call, err := hooks.Decode(r.host, m)
+	if err != nil {
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", err.Error()))
+	}
+	if call.Cwd == "" { // generic payloads may omit cwd
+		if wd, err := os.Getwd(); err == nil {
+			call.Cwd = wd
+			if call.Workspace == "" {
+				call.Workspace = wd
+			}
+		}
+	}
+	r.call = call
+
+	p, d := r.loadPassport()
+	if d != nil {
+		return r.answer(d)
+	}
+	r.pp = p
+	return r.answer(r.decide(p, call))
+}
+
+// loadPassport reads the passport (file or registry) and checks its
+// signature when an issuer key is configured.
+func (r *evalRun) loadPassport() (*passport.Passport, *eval.Decision) {
+	src := r.flags.passport
+	var p *passport.Passport
+	var err error
+	if isURL(src) {
+		p, err = loadRemotePassport(r.flags, src, r.now)
+	} else {
+		p, err = passport.LoadFile(src)
+	}
+	if err != nil {
+		var pe *passport.Error
+		if errors.As(err, &pe) && pe.NotFound {
+			return nil, eval.Deny(r.now, "oap.passport_not_found", fmt.Sprintf("no passport at %s, so every call is denied; create one with `aport passport init` or pass --passport", src))
+		}
+		var re *remoteError
+		if errors.As(err, &re) {
+			return nil, eval.Deny(r.now, "oap.passport_not_found", re.Error())
+		}
+		return nil, eval.Deny(r.now, "oap.passport_invalid", err.Error()+"; run `aport passport validate` to see every problem")
+	}
+	if d := r.checkIssuer(p); d != nil {
+		d.PassportID, d.OwnerID, d.AssuranceLevel, d.PassportDigest = p.ID, p.OwnerID, p.Assurance, p.Digest()
+		return nil, d
+	}
+	return p, nil
+}
+
+func isURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}
+
+// decide evaluates the call, with the state store when the passport sets a
+// limit that counts across calls, applies break-glass and writes the audit event.
+func (r *evalRun) decide(p *passport.Passport, call *eval.Call) *eval.Decision {
+	env := eval.Env{Now: r.now, Home: userHome(r.getenv), Protect: r.protector()}
+	var d *eval.Decision
+	if eval.NeedsState(p, call) {
+		var err error
+		d, err = evaluateWithState(r.flags.state, p, call, env)
+		if err != nil {
+			d = eval.Deny(r.now, "oap.evaluator_error", err.Error())
+		}
+	} else {
+		d = eval.Evaluate(p, call, env)
+	}
+	d.PassportID, d.OwnerID, d.AssuranceLevel, d.PassportDigest = p.ID, p.OwnerID, p.Assurance, p.Digest()
+	applyBreakglass(r.flags.state, d, r.now)
+	return d
+}
+
+// protector lists aport's own files for self-protection.
+func (r *evalRun) protector() *eval.Protector {
+	abs := func(p string) string {
+		if p == "" || isURL(p) {
+			return ""
+		}
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	f := r.flags
+	pr := &eval.Protector{
+		Home:      userHome(r.getenv),
+		AportHome: abs(aportHome(r.getenv)),
+	}
+	for _, p := range []string{f.passport, f.audit, f.auditKey, f.auditKey + ".pub", f.state, f.issuerKey} {
+		if a := abs(p); a != "" {
+			pr.Files = append(pr.Files, a)
+			if real, err := filepath.EvalSymlinks(a); err == nil && real != a {
+				pr.Files = append(pr.Files, real)
+			}
+		}
+	}
+	if a := abs(f.auditKey); a != "" {
+		pr.Secrets = append(pr.Secrets, a)
+	}
+	return pr
+}
+
+// answer writes the decision once: audit event, explain trace, host answer,
+// stderr reason. It returns the exit code.
+func (r *evalRun) answer(d *eval.Decision) int {
+	r.answered.Lock()
+	defer r.answered.Unlock()
+	if r.done {
+		return 2
+	}
+	r.done = true
+	r.last = d
+	if r.flags != nil {
+		if err := r.audit(d); err != nil {
+			d.Allow, d.Ask = false, false
+			d.Reasons = append(d.Reasons, eval.Reason{Code: "oap.audit_unavailable", Message: "the decision could not be written to the audit log (" + err.Error() + "), so the call is denied"})
+			d.Trace = append(d.Trace, eval.Step{Check: "oap.audit_unavailable", Detail: err.Error()})
+		}
+	}
+	if r.flags != nil && r.flags.explain {
+		writeExplain(r.stderr, r, d)
+	}
+	var out bytes.Buffer
+	_ = hooks.Encode(&out, r.host, d)
+	_, werr := r.stdout.Write(out.Bytes())
+	if d.Allow && werr == nil {
+		return 0
+	}
+	if d.Ask && werr == nil && r.host != hooks.Generic {
+		return 0
+	}
+	fmt.Fprintln(r.stderr, hooks.Summary(d))
+	return 2
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aporthq/aport/internal/audit"
+	"github.com/aporthq/aport/internal/breakglass"
+	"github.com/aporthq/aport/internal/eval"
+	"github.com/aporthq/aport/internal/keys"
+	"github.com/aporthq/aport/internal/passport"
+	"github.com/aporthq/aport/internal/remote"
+	"github.com/aporthq/aport/internal/state"
+)
+
+// The edges of `aport eval`: remote passports, issuer signatures, the state
+// store, break-glass and the audit log. Each is touched only when the call
+// needs it.
+
+// remoteError is a registry that could not give a usable passport.
+type remoteError struct{ err error }
+
+func (e *remoteError) Error() string { return e.err.Error() }
+func (e *remoteError) Unwrap() error { return e.err }
+
+func loadRemotePassport(f *evalFlags, url string, now time.Time) (*passport.Passport, error) {
+	res, err := remote.Load(remote.Options{
+		URL:      url,
+		CacheDir: filepath.Join(f.state, "passports"),
+		TTL:      f.ttl,
+		MaxStale: f.maxStale,
+		Now:      func() time.Time { return now },
+	})
+	if err != nil {
+		return nil, &remoteError{err: fmt.Errorf("the passport registry %s gave no usable passport: %w", url, err)}
+	}
+	return passport.Parse(res.Body, url)
+}
+
+// issuerKeyPath is --issuer-key / APORT_ISSUER_KEY, or the trusted key under
+// $APORT_HOME when one is installed there.
+func (r *evalRun) issuerKeyPath() string {
+	if r.flags.issuerKey != "" {
+		return r.flags.issuerKey
+	}
+	p := filepath.Join(aportHome(r.getenv), "trusted", "issuer.ed25519.pub")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+// checkIssuer denies a passport without a valid signature by the configured
+// issuer key. With no issuer key configured it does nothing.
+func (r *evalRun) checkIssuer(p *passport.Passport) *eval.Decision {
+	path := r.issuerKeyPath()
+	if path == "" {
+		return nil
+	}
+	pub, err := keys.LoadPublic(path)
+	if err != nil {
+		return eval.Deny(r.now, "oap.passport_signature_invalid", fmt.Sprintf("the issuer key %s cannot be read (%v), so no passport can be trusted", path, err))
+	}
+	if err := passport.VerifySignature(p, pub); err != nil {
+		return eval.Deny(r.now, "oap.passport_signature_invalid", fmt.Sprintf("passport %s: %v; only a passport signed by the issuer key %s (kid %s) is accepted", p.Source, err, path, keys.KeyID(pub)))
+	}
+	return nil
+}
+
+var _ = ed25519.PublicKeySize
+
+// stateView adapts a store transaction to the evaluator's read-only view.
+type stateView struct {
+	tx  *state.Tx
+	now time.Time
+}
+
+func (v stateView) Count(key string, window time.Duration) int { return v.tx.Count(key, window, v.now) }
+func (v stateView) Sum(key string, window time.Duration) int64 { return v.tx.Sum(key, window, v.now) }
+func (v stateView) Idempotency(key string) (string, bool)      { return v.tx.Idempotency(key) }
+
+// idempotencyTTL is how long a refund's idempotency key is remembered.
+const idempotencyTTL = 7 * 24 * time.Hour
+
+// evaluateWithState decides under the store's exclusive lock and commits the
+// allowed call's effects in the same transaction, so N parallel calls against
+// a limit of K allow exactly K.
+func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env eval.Env) (*eval.Decision, error) {
+	st, err := state.Open(dir, 5*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("the state store %s cannot be opened (%w); `aport doctor` says how to reset it", dir, err)
+	}
+	var d *eval.Decision
+	err = st.Update(func(tx *state.Tx) error {
+		env.State = stateView{tx: tx, now: env.Now}
+		d = eval.Evaluate(p, call, env)
+		if !d.Allow {
+			return nil
+		}
+		for _, e := range d.Effects {
+			switch e.Kind {
+			case "record":
+				tx.Record(e.Key, e.Window, env.Now)
+			case "add":
+				tx.Add(e.Key, e.Amount, e.Window, env.Now)
+			case "idempotency":
+				tx.PutIdempotency(e.Key, e.Hash, idempotencyTTL, env.Now)
+			default:
+				return fmt.Errorf("unknown state effect %q", e.Kind)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, state.ErrCorrupt) {
+			return nil, fmt.Errorf("the state store %s is corrupt (%v), so calls with counting limits are denied; `aport doctor` says how to reset it", dir, err)
+		}
+		return nil, fmt.Errorf("the state store %s could not be updated (%v), so the call is denied", dir, err)
+	}
+	return d, nil
+}
+
+// applyBreakglass turns a liftable denial into an allow while a break-glass
+// window is open. Catastrophic operations, self-protection and passport
+// status are final and never lifted.
+func applyBreakglass(stateDir string, d *eval.Decision, now time.Time) {
+	if d.Allow || d.Final {
+		return
+	}
+	for _, r := range d.Reasons {
+		switch r.Code {
+		case "oap.dangerous_operation", "oap.protected_path", "oap.invalid_input", "oap.evaluator_error",
+			"oap.passport_not_found", "oap.passport_invalid", "oap.passport_signature_invalid",
+			"oap.passport_suspended", "oap.passport_revoked", "oap.passport_expired", "oap.audit_unavailable":
+			return
+		}
+	}
+	w, ok, err := breakglass.Active(stateDir, now)
+	if err != nil || !ok {
+		return
+	}
+	d.Allow, d.Ask, d.Breakglass = true, false, true
+	d.Notes = append(d.Notes, fmt.Sprintf("break-glass window open until %s (%s): this denial was lifted", w.Until.UTC().Format(time.RFC3339), w.Reason))
+}
+
+// audit appends the decision's event. Any failure denies the call.
+func (r *evalRun) audit(d *eval.Decision) error {
+	ev := &audit.Event{
+		TS:             d.CreatedAt,
+		Host:           r.host,
+		Decision:       decisionWord(d),
+		Reason:         firstCode(d),
+		InputHash:      audit.InputHash(r.raw),
+		PassportDigest: d.PassportDigest,
+		PassportID:     d.PassportID,
+		Policy:         d.PolicyID,
+		Breakglass:     d.Breakglass,
+	}
+	if c := r.call; c != nil {
+		ev.AgentID, ev.Tool, ev.Capability = c.AgentID, c.Tool, c.Capability
+	}
+	// Secrets are masked in both modes: "redacted" keeps the tool input,
+	// "full" the whole host payload.
+	switch r.flags.auditInput {
+	case "redacted":
+		if r.call != nil && len(r.call.Input) > 0 {
+			ev.Input = audit.Redact(r.call.Input)
+		}
+	case "full":
+		ev.Input = audit.Redact(r.raw)
+	}
+	return audit.Append(audit.Options{Path: r.flags.audit, KeyPath: r.flags.auditKey}, ev)
+}
+
+func decisionWord(d *eval.Decision) string {
+	switch {
+	case d.Allow:
+		return "allow"
+	case d.Ask:
+		return "ask"
+	}
+	return "deny"
+}
+
+func firstCode(d *eval.Decision) string {
+	for _, r := range d.Reasons {
+		if r.Code != "oap.allowed" || len(d.Reasons) == 1 {
+			return r.Code
+		}
+	}
+	return ""
+}

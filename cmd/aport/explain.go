@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/aporthq/aport/internal/eval"
+)
+
+// writeExplain prints the trace of every check, coloured on a terminal.
+func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
+	color := false
+	if f, ok := w.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
+		color = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	}
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	var b strings.Builder
+	if c := r.call; c != nil {
+		capab := c.Capability
+		if c.Internal {
+			capab = "(internal)"
+		} else if capab == "" {
+			capab = "(unknown)"
+		}
+		fmt.Fprintf(&b, "aport: explain: %s %s %s → %s", c.Host, c.Event, c.Tool, capab)
+		if d.PolicyID != "" {
+			fmt.Fprintf(&b, " [%s]", d.PolicyID)
+		}
+		b.WriteString("\n")
+		if c.Ctx.HasCommand {
+			fmt.Fprintf(&b, "  command: %s\n", c.Ctx.Command)
+		}
+		if c.Ctx.HasPath {
+			fmt.Fprintf(&b, "  path:    %s\n", c.Ctx.Path)
+		}
+		if c.Ctx.HasURL {
+			fmt.Fprintf(&b, "  url:     %s %s\n", c.Ctx.Method, c.Ctx.URL)
+		}
+		fmt.Fprintf(&b, "  cwd:     %s\n", c.Cwd)
+	} else {
+		fmt.Fprintf(&b, "aport: explain: %s (payload not decoded)\n", r.host)
+	}
+	if r.pp != nil {
+		fmt.Fprintf(&b, "  passport: %s (%s, %s) %s\n", r.pp.ID, r.pp.Source, r.pp.Status, r.pp.Digest())
+	}
+	for _, s := range d.Trace {
+		mark := paint("32", "✓")
+		if !s.OK {
+			mark = paint("31", "✗")
+		}
+		fmt.Fprintf(&b, "  %s %-28s %s\n", mark, s.Check, s.Detail)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "  • %s\n", n)
+	}
+	word := decisionWord(d)
+	switch word {
+	case "allow":
+		word = paint("1;32", word)
+	case "ask":
+		word = paint("1;33", word)
+	default:
+		word = paint("1;31", word)
+	}
+	fmt.Fprintf(&b, "aport: decision: %s (%s)\n", word, d.ID)
+	io.WriteString(w, b.String())
+}
+
+// logger is zerolog on stderr, never stdout.
+type logger struct{ zerolog.Logger }
+
+func newLogger(w io.Writer, level string) *logger {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		lvl = zerolog.WarnLevel
+	}
+	return &logger{zerolog.New(w).Level(lvl).With().Timestamp().Str("cmd", "aport").Logger()}
+}
