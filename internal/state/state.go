@@ -2,54 +2,56 @@
 // event windows behind rate limits, the per-day sums behind refund caps, and
 // idempotency keys.
 //
-// Every hook invocation is a new process, so the store is a single small file
-// rewritten atomically under an exclusive cross-process file lock: Update
-// takes the lock, reads the whole store, runs the caller's function against
-// that consistent view, and, if anything changed, writes a new file (temp
-// file, fsync, rename, fsync of the directory) before it releases the lock.
-// A crash at any point leaves either the old or the new file, never a mix.
-// A file that cannot be read back (bad checksum, bad JSON, impossible
-// values) is reported as ErrCorrupt and never silently reset: the caller
-// denies.
+// Every hook invocation is a new process. Update takes an exclusive
+// cross-process lock (a lock file, waited on for at most the lock timeout),
+// opens the store (a bbolt file), runs the caller's function in one bbolt
+// write transaction, and commits it (fsync) before it releases the lock, or
+// rolls it back. bbolt's copy-on-write pages and double meta page make every
+// commit atomic, so a crash at any point leaves the last committed state. A
+// store that cannot be read back (bad meta page, a value whose checksum does
+// not match, a panic inside the store) is reported as ErrCorrupt and never
+// silently reset: the caller denies.
 //
-// The store is not a database: it holds only what the evaluator needs
-// (bounded by pruning every window on write), has no query language, and
-// does not decide anything itself.
+// The store is not a database for anything else: it holds only what the
+// evaluator needs, bounded by pruning every window on write, and decides
+// nothing itself.
 package state
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
+	"hash/crc32"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"sort"
 	"time"
 
 	"github.com/gofrs/flock"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // File names inside the store directory.
 const (
-	DataFile = "state.json"
+	DataFile = "state.db"
 	LockFile = "state.lock"
 )
 
 const (
-	format = "aport-state/1"
-	// maxFileSize bounds what Update reads; a bigger file is corrupt.
-	maxFileSize = 32 << 20
 	// DefaultLockTimeout is used when Open is given a non-positive timeout.
 	DefaultLockTimeout = 5 * time.Second
 	// MinIdempotencyTTL is how long an idempotency key is kept at least.
 	MinIdempotencyTTL = 24 * time.Hour
+)
+
+var (
+	bucketEvents = []byte("events")
+	bucketSums   = []byte("sums")
+	bucketIdem   = []byte("idempotency")
 )
 
 // ErrCorrupt is returned (wrapped) by Update when the store exists but cannot
@@ -59,6 +61,9 @@ var ErrCorrupt = errors.New("state store is corrupt")
 // ErrLockTimeout is returned (wrapped) by Update when the store's lock could
 // not be taken within the Store's lock timeout.
 var ErrLockTimeout = errors.New("timed out waiting for the state store lock")
+
+// errNoChange rolls back a transaction that wrote nothing.
+var errNoChange = errors.New("no change")
 
 // Store is a state directory. It is safe for concurrent use by several
 // goroutines and several processes.
@@ -85,9 +90,9 @@ func (s *Store) Dir() string { return s.dir }
 
 // Update runs fn under an exclusive lock over the whole store with a
 // consistent view of it. What fn did through tx is durably committed before
-// Update returns nil; if fn returns an error or panics, or the commit fails,
-// nothing is committed and Update returns the error. tx must not be used
-// after fn returns.
+// Update returns nil; if fn returns an error or panics, or the store turns
+// out corrupt, or the commit fails, nothing is committed and Update returns
+// the error. tx must not be used after fn returns.
 func (s *Store) Update(fn func(tx *Tx) error) (err error) {
 	unlock, err := s.lock()
 	if err != nil {
@@ -98,46 +103,166 @@ func (s *Store) Update(fn func(tx *Tx) error) (err error) {
 			err = fmt.Errorf("state: releasing the lock on %s: %w", filepath.Join(s.dir, LockFile), uerr)
 		}
 	}()
+	// A panic from here on comes from the store reading pages it cannot
+	// make sense of (fn's own panics are caught closer to it). A fault on
+	// the memory-mapped file (a file cut short) becomes such a panic too,
+	// rather than killing the process.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = s.corrupt(fmt.Errorf("reading it panicked: %v", r))
+		}
+	}()
 
-	d, err := s.read()
+	db, err := s.openDB()
 	if err != nil {
 		return err
 	}
-	tx := &Tx{d: d}
-	if err := run(fn, tx); err != nil {
-		return err
-	}
-	tx.done = true
-	if !tx.dirty {
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("state: closing %s: %w", db.Path(), cerr)
+		}
+	}()
+
+	err = db.Update(func(btx *bolt.Tx) error {
+		tx := &Tx{b: btx, ev: map[string]*events{}, sm: map[string]*amounts{}, id: map[string]*idem{}}
+		defer func() { tx.closed = true }()
+		ferr := run(fn, tx)
+		tx.sealed = true
+		if tx.err != nil {
+			return tx.err
+		}
+		if ferr != nil {
+			return ferr
+		}
+		if !tx.dirty {
+			return errNoChange
+		}
+		return tx.commit()
+	})
+	if errors.Is(err, errNoChange) {
 		return nil
 	}
-	tx.d.prune(tx.now)
-	return s.write(tx.d)
+	var ce corruptValue
+	if errors.As(err, &ce) {
+		return s.corrupt(err)
+	}
+	return err
 }
 
 // run calls fn, turning a panic into an error so that it rolls back.
 func run(fn func(*Tx) error, tx *Tx) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			tx.done = true
 			err = fmt.Errorf("state: update panicked: %v", r)
 		}
 	}()
-	err = fn(tx)
-	if err != nil {
-		tx.done = true
+	return fn(tx)
+}
+
+// openDB opens the bbolt file, creating it first if it does not exist. The
+// caller holds the lock. A new store is initialised in a temp file and
+// renamed into place, so that a crash while it is being created never leaves
+// a half-written store behind; an existing file is never re-initialised
+// (bbolt would silently reset an empty one).
+func (s *Store) openDB() (*bolt.DB, error) {
+	p := filepath.Join(s.dir, DataFile)
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := s.create(p); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, fmt.Errorf("state: %w", err)
+	case !fi.Mode().IsRegular():
+		return nil, s.corrupt(errors.New("not a regular file"))
+	case fi.Size() == 0:
+		return nil, s.corrupt(errors.New("empty file"))
 	}
-	return err
+	db, err := bolt.Open(p, 0o600, &bolt.Options{
+		Timeout: s.lockTimeout,
+		// Never create here: see create.
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			return os.OpenFile(name, flag&^os.O_CREATE, perm)
+		},
+	})
+	if err == nil {
+		return db, nil
+	}
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("state: %w %s after %s", ErrLockTimeout, p, s.lockTimeout)
+	}
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("state: opening %s: %w", p, err)
+	}
+	return nil, s.corrupt(err)
+}
+
+func (s *Store) create(p string) error {
+	f, err := os.CreateTemp(s.dir, DataFile+".new-*")
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", p, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	defer os.Remove(tmp) // gone after a successful rename
+	if err := os.Remove(tmp); err != nil {
+		return fmt.Errorf("state: creating %s: %w", p, err)
+	}
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: s.lockTimeout})
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", p, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketEvents, bucketSums, bucketIdem} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("state: creating %s: %w", p, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("state: creating %s: %w", p, err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("state: syncing directory %s: %w", s.dir, err)
+	}
+	// Stores that killed creators left half-made: nobody else can be
+	// making one now, since we hold the lock.
+	if old, _ := filepath.Glob(p + ".new-*"); len(old) > 0 {
+		for _, o := range old {
+			_ = os.Remove(o)
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) && !errors.Is(err, fs.ErrPermission) {
+		return err // directories cannot be synced on some systems (Windows)
+	}
+	return nil
 }
 
 // lock takes the store's exclusive file lock, waiting at most the lock
-// timeout. The blocking lock runs in a goroutine so that the wait is FIFO-ish
-// in the kernel rather than polled; if it times out, the goroutine releases
+// timeout. The blocking lock runs in a goroutine so that waiters queue in
+// the kernel rather than poll; if the wait times out, the goroutine releases
 // the lock as soon as it gets it.
 func (s *Store) lock() (func() error, error) {
 	path := filepath.Join(s.dir, LockFile)
 	fl := flock.New(path, flock.SetPermissions(0o600))
-	// Fast path: an uncontended lock is taken without a goroutine.
 	ok, err := fl.TryLock()
 	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		if merr := os.MkdirAll(s.dir, 0o700); merr != nil {
@@ -172,107 +297,42 @@ func (s *Store) lock() (func() error, error) {
 }
 
 // corrupt wraps ErrCorrupt with the file, the problem and the way out.
-func (s *Store) corrupt(why string, err error) error {
+func (s *Store) corrupt(err error) error {
 	p := filepath.Join(s.dir, DataFile)
-	if err != nil {
-		why = why + ": " + err.Error()
-	}
-	return fmt.Errorf("state: %w: %s: %s; to reset the rate-limit counters, daily caps and idempotency keys, delete %s and run `aport doctor`", ErrCorrupt, p, why, p)
+	return fmt.Errorf("state: %w: %s: %v; to reset the rate-limit counters, daily caps and idempotency keys, delete %s and run `aport doctor`", ErrCorrupt, p, err, p)
 }
 
-// read loads the store file; a missing file is an empty store.
-func (s *Store) read() (*data, error) {
-	p := filepath.Join(s.dir, DataFile)
-	f, err := os.Open(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return newData(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state: reading %s: %w", p, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("state: reading %s: %w", p, err)
-	}
-	if len(b) > maxFileSize {
-		return nil, s.corrupt(fmt.Sprintf("larger than %d MiB", maxFileSize>>20), nil)
-	}
-	d, err := decode(b)
-	if err != nil {
-		return nil, s.corrupt("cannot be read", err)
-	}
-	return d, nil
+// corruptValue is a stored value that does not decode.
+type corruptValue struct{ bucket, key string }
+
+func (e corruptValue) Error() string {
+	return fmt.Sprintf("%s %q: bad value (checksum or length)", e.bucket, e.key)
 }
 
-// write commits d: temp file, fsync, rename over the store, fsync the
-// directory. The caller holds the lock.
-func (s *Store) write(d *data) error {
-	b, err := encode(d)
-	if err != nil {
-		return fmt.Errorf("state: encoding: %w", err)
-	}
-	p := filepath.Join(s.dir, DataFile)
-	// Temp files left by a writer that was killed: nobody else can be
-	// writing one now, since we hold the lock.
-	if old, _ := filepath.Glob(p + ".tmp-*"); len(old) > 0 {
-		for _, o := range old {
-			_ = os.Remove(o)
-		}
-	}
-	f, err := os.CreateTemp(s.dir, DataFile+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("state: writing %s: %w", p, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			_ = f.Close()
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(b); err != nil {
-		return fmt.Errorf("state: writing %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("state: syncing %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("state: writing %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return fmt.Errorf("state: replacing %s: %w", p, err)
-	}
-	ok = true
-	if err := syncDir(s.dir); err != nil {
-		return fmt.Errorf("state: syncing directory %s: %w", s.dir, err)
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil // directories cannot be fsynced there; rename is durable enough
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// Tx is the view of the store inside one Update.
+// Tx is the view of the store inside one Update. Values are decoded (and
+// their checksums checked) when first used; a commit checks and prunes every
+// value. Using a Tx after its Update has returned reads as a corrupt store
+// (Count and Sum at their maximum) and writes nothing.
 type Tx struct {
-	d     *data
-	dirty bool
-	done  bool
-	now   time.Time // the latest time any write was made at; prunes on commit
+	b      *bolt.Tx
+	ev     map[string]*events  // nil value: known absent
+	sm     map[string]*amounts // nil value: known absent
+	id     map[string]*idem    // nil value: known absent
+	dirty  bool
+	sealed bool      // fn has returned: no more writes
+	closed bool      // the transaction is over: no more reads
+	err    error     // the first corrupt value seen; fails the Update
+	now    time.Time // the latest time any write was made at; prunes on commit
+}
+
+func (tx *Tx) fail(bucket []byte, key string) {
+	if tx.err == nil {
+		tx.err = corruptValue{string(bucket), key}
+	}
 }
 
 func (tx *Tx) touch(now time.Time) bool {
-	if tx.done {
+	if tx.sealed || tx.err != nil {
 		return false
 	}
 	tx.dirty = true
@@ -282,11 +342,78 @@ func (tx *Tx) touch(now time.Time) bool {
 	return true
 }
 
+func (tx *Tx) get(bucket []byte, key string) []byte {
+	b := tx.b.Bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(key))
+}
+
+// events returns key's window, nil if absent; bad reports a corrupt value.
+func (tx *Tx) events(key string) (w *events, bad bool) {
+	if tx.closed {
+		return nil, true
+	}
+	if w, ok := tx.ev[key]; ok {
+		return w, false
+	}
+	if v := tx.get(bucketEvents, key); v != nil {
+		var err error
+		if w, err = decodeEvents(v); err != nil {
+			tx.fail(bucketEvents, key)
+			return nil, true
+		}
+	}
+	tx.ev[key] = w
+	return w, false
+}
+
+func (tx *Tx) amounts(key string) (w *amounts, bad bool) {
+	if tx.closed {
+		return nil, true
+	}
+	if w, ok := tx.sm[key]; ok {
+		return w, false
+	}
+	if v := tx.get(bucketSums, key); v != nil {
+		var err error
+		if w, err = decodeAmounts(v); err != nil {
+			tx.fail(bucketSums, key)
+			return nil, true
+		}
+	}
+	tx.sm[key] = w
+	return w, false
+}
+
+func (tx *Tx) idem(key string) (e *idem, bad bool) {
+	if tx.closed {
+		return nil, true
+	}
+	if e, ok := tx.id[key]; ok {
+		return e, false
+	}
+	if v := tx.get(bucketIdem, key); v != nil {
+		var err error
+		if e, err = decodeIdem(v); err != nil {
+			tx.fail(bucketIdem, key)
+			return nil, true
+		}
+	}
+	tx.id[key] = e
+	return e, false
+}
+
 // Count returns the number of events recorded under key within the window
 // ending at now. Events stamped after now (a clock that went backwards) are
-// counted too, so that turning the clock back never frees up a limit.
+// counted too, so that turning the clock back never frees up a limit. On a
+// corrupt value it returns math.MaxInt32 (and Update fails with ErrCorrupt).
 func (tx *Tx) Count(key string, window time.Duration, now time.Time) int {
-	w := tx.d.Events[key]
+	w, bad := tx.events(key)
+	if bad {
+		return math.MaxInt32
+	}
 	if w == nil {
 		return 0
 	}
@@ -298,15 +425,19 @@ func (tx *Tx) Count(key string, window time.Duration, now time.Time) int {
 // Record adds one event under key at now and prunes the key's events older
 // than the window.
 func (tx *Tx) Record(key string, window time.Duration, now time.Time) {
-	if window <= 0 || !tx.touch(now) {
+	if window <= 0 || key == "" {
 		return
 	}
-	w := tx.d.Events[key]
+	w, bad := tx.events(key)
+	if bad || !tx.touch(now) {
+		return
+	}
 	if w == nil {
 		w = &events{}
-		tx.d.Events[key] = w
+		tx.ev[key] = w
 	}
 	w.W = int64(window)
+	w.dirty = true
 	t := now.UnixNano()
 	i := sort.Search(len(w.T), func(i int) bool { return w.T[i] > t })
 	w.T = append(w.T, 0)
@@ -317,9 +448,12 @@ func (tx *Tx) Record(key string, window time.Duration, now time.Time) {
 
 // Sum returns the sum of the amounts added under key within the window
 // ending at now (amounts stamped after now included, as for Count). The sum
-// saturates at math.MaxInt64.
+// saturates at math.MaxInt64, which is also what a corrupt value returns.
 func (tx *Tx) Sum(key string, window time.Duration, now time.Time) int64 {
-	w := tx.d.Sums[key]
+	w, bad := tx.amounts(key)
+	if bad {
+		return math.MaxInt64
+	}
 	if w == nil {
 		return 0
 	}
@@ -336,15 +470,19 @@ func (tx *Tx) Sum(key string, window time.Duration, now time.Time) int64 {
 // Add records amount under key at now and prunes the key's amounts older
 // than the window. Non-positive amounts are ignored: a sum can only grow.
 func (tx *Tx) Add(key string, amount int64, window time.Duration, now time.Time) {
-	if amount <= 0 || window <= 0 || !tx.touch(now) {
+	if amount <= 0 || window <= 0 || key == "" {
 		return
 	}
-	w := tx.d.Sums[key]
+	w, bad := tx.amounts(key)
+	if bad || !tx.touch(now) {
+		return
+	}
 	if w == nil {
 		w = &amounts{}
-		tx.d.Sums[key] = w
+		tx.sm[key] = w
 	}
 	w.W = int64(window)
+	w.dirty = true
 	t := now.UnixNano()
 	i := sort.Search(len(w.E), func(i int) bool { return w.E[i][0] > t })
 	w.E = append(w.E, [2]int64{})
@@ -353,11 +491,18 @@ func (tx *Tx) Add(key string, amount int64, window time.Duration, now time.Time)
 	w.prune(now)
 }
 
+// badHash is what a corrupt idempotency value reads as: present, and equal
+// to no real parameters hash.
+const badHash = "corrupt"
+
 // Idempotency returns the parameters hash stored under an idempotency key.
 // A key whose TTL has run out may still be returned until the next write
 // prunes it; use IdempotencyAt to respect the TTL exactly.
 func (tx *Tx) Idempotency(key string) (paramsHash string, ok bool) {
-	e := tx.d.Idem[key]
+	e, bad := tx.idem(key)
+	if bad {
+		return badHash, true
+	}
 	if e == nil {
 		return "", false
 	}
@@ -366,7 +511,10 @@ func (tx *Tx) Idempotency(key string) (paramsHash string, ok bool) {
 
 // IdempotencyAt is Idempotency for a key still within its TTL at now.
 func (tx *Tx) IdempotencyAt(key string, now time.Time) (paramsHash string, ok bool) {
-	e := tx.d.Idem[key]
+	e, bad := tx.idem(key)
+	if bad {
+		return badHash, true
+	}
 	if e == nil || e.X <= now.UnixNano() {
 		return "", false
 	}
@@ -376,13 +524,100 @@ func (tx *Tx) IdempotencyAt(key string, now time.Time) (paramsHash string, ok bo
 // PutIdempotency stores paramsHash under key until now+ttl; a ttl shorter
 // than MinIdempotencyTTL is raised to it. Storing a key again replaces it.
 func (tx *Tx) PutIdempotency(key, paramsHash string, ttl time.Duration, now time.Time) {
-	if !tx.touch(now) {
+	if key == "" || paramsHash == "" {
+		return
+	}
+	if _, bad := tx.idem(key); bad || !tx.touch(now) {
 		return
 	}
 	if ttl < MinIdempotencyTTL {
 		ttl = MinIdempotencyTTL
 	}
-	tx.d.Idem[key] = &idem{H: paramsHash, X: now.Add(ttl).UnixNano()}
+	tx.id[key] = &idem{H: paramsHash, X: now.Add(ttl).UnixNano(), dirty: true}
+}
+
+// commit writes back what changed and prunes, across every key, what has
+// left its window at the transaction's latest time, so that keys nobody
+// touches any more do not grow the store.
+func (tx *Tx) commit() error {
+	bEv, err := tx.b.CreateBucketIfNotExists(bucketEvents)
+	if err != nil {
+		return err
+	}
+	bSm, err := tx.b.CreateBucketIfNotExists(bucketSums)
+	if err != nil {
+		return err
+	}
+	bId, err := tx.b.CreateBucketIfNotExists(bucketIdem)
+	if err != nil {
+		return err
+	}
+	now := tx.now
+	// Load every key not loaded yet, so that the whole store is checked
+	// and pruned.
+	var keys []string
+	for _, b := range []struct {
+		bk   *bolt.Bucket
+		name []byte
+		load func(string)
+	}{
+		{bEv, bucketEvents, func(k string) { tx.events(k) }},
+		{bSm, bucketSums, func(k string) { tx.amounts(k) }},
+		{bId, bucketIdem, func(k string) { tx.idem(k) }},
+	} {
+		keys = keys[:0]
+		if err := b.bk.ForEach(func(k, _ []byte) error { keys = append(keys, string(k)); return nil }); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			b.load(k)
+		}
+	}
+	if tx.err != nil {
+		return tx.err
+	}
+	for k, w := range tx.ev {
+		if w == nil {
+			continue
+		}
+		if n := len(w.T); w.prune(now) != n {
+			w.dirty = true
+		}
+		if err := put(bEv, k, w.dirty, len(w.T) == 0, w.encode); err != nil {
+			return err
+		}
+	}
+	for k, w := range tx.sm {
+		if w == nil {
+			continue
+		}
+		if n := len(w.E); w.prune(now) != n {
+			w.dirty = true
+		}
+		if err := put(bSm, k, w.dirty, len(w.E) == 0, w.encode); err != nil {
+			return err
+		}
+	}
+	n := now.UnixNano()
+	for k, e := range tx.id {
+		if e == nil {
+			continue
+		}
+		if err := put(bId, k, e.dirty || e.X <= n, e.X <= n, e.encode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func put(b *bolt.Bucket, key string, dirty, gone bool, encode func() []byte) error {
+	switch {
+	case gone:
+		return b.Delete([]byte(key))
+	case dirty:
+		return b.Put([]byte(key), encode())
+	}
+	return nil
 }
 
 // View is a Tx seen at a fixed time, for callers that read with an implicit
@@ -411,158 +646,150 @@ func addSat(a, b int64) int64 {
 	return a + b
 }
 
-// data is the whole store as it is on disk.
-type data struct {
-	Events map[string]*events  `json:"events"`
-	Sums   map[string]*amounts `json:"sums"`
-	Idem   map[string]*idem    `json:"idempotency"`
-}
-
 // events is one key's event window: the window and the event times (Unix
 // nanoseconds, ascending).
 type events struct {
-	W int64   `json:"window"`
-	T []int64 `json:"t"`
+	W     int64
+	T     []int64
+	dirty bool
 }
 
 // amounts is one key's sum window: the window and (time, amount) pairs,
 // ascending by time.
 type amounts struct {
-	W int64      `json:"window"`
-	E [][2]int64 `json:"e"`
+	W     int64
+	E     [][2]int64
+	dirty bool
 }
 
 // idem is one idempotency key: the parameters hash and its expiry.
 type idem struct {
-	H string `json:"hash"`
-	X int64  `json:"expires"`
+	H     string
+	X     int64
+	dirty bool
 }
 
-func newData() *data {
-	return &data{Events: map[string]*events{}, Sums: map[string]*amounts{}, Idem: map[string]*idem{}}
-}
-
-func (w *events) prune(now time.Time) {
+// prune drops events at or before now-window and returns how many are left.
+func (w *events) prune(now time.Time) int {
+	if now.IsZero() {
+		return len(w.T)
+	}
 	from := now.UnixNano() - w.W
 	i := sort.Search(len(w.T), func(i int) bool { return w.T[i] > from })
-	w.T = append(w.T[:0:0], w.T[i:]...)
+	if i > 0 {
+		w.T = append(w.T[:0:0], w.T[i:]...)
+	}
+	return len(w.T)
 }
 
-func (w *amounts) prune(now time.Time) {
+func (w *amounts) prune(now time.Time) int {
+	if now.IsZero() {
+		return len(w.E)
+	}
 	from := now.UnixNano() - w.W
 	i := sort.Search(len(w.E), func(i int) bool { return w.E[i][0] > from })
-	w.E = append(w.E[:0:0], w.E[i:]...)
+	if i > 0 {
+		w.E = append(w.E[:0:0], w.E[i:]...)
+	}
+	return len(w.E)
 }
 
-// prune drops, across every key, what has left its window at now, so that
-// keys nobody touches any more do not grow the store.
-func (d *data) prune(now time.Time) {
-	if now.IsZero() {
-		return
-	}
-	for k, w := range d.Events {
-		w.prune(now)
-		if len(w.T) == 0 {
-			delete(d.Events, k)
-		}
-	}
-	for k, w := range d.Sums {
-		w.prune(now)
-		if len(w.E) == 0 {
-			delete(d.Sums, k)
-		}
-	}
-	n := now.UnixNano()
-	for k, e := range d.Idem {
-		if e.X <= n {
-			delete(d.Idem, k)
-		}
-	}
+// Values on disk: a version byte, fixed-width big-endian fields, and a
+// CRC-32C of everything before it.
+const valueVersion = 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func seal(b []byte) []byte {
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
-// envelope is the file: the format, a checksum of the data's exact bytes,
-// and the data.
-type envelope struct {
-	Format string          `json:"format"`
-	SHA256 string          `json:"sha256"`
-	Data   json.RawMessage `json:"data"`
+// unseal checks a value's version and checksum and returns its fields.
+func unseal(v []byte) ([]byte, bool) {
+	if len(v) < 5 || v[0] != valueVersion {
+		return nil, false
+	}
+	body, sum := v[:len(v)-4], binary.BigEndian.Uint32(v[len(v)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, false
+	}
+	return body[1:], true
 }
 
-func encode(d *data) ([]byte, error) {
-	body, err := json.Marshal(d)
-	if err != nil {
-		return nil, err
+func (w *events) encode() []byte {
+	b := make([]byte, 0, 1+8+8*len(w.T)+4)
+	b = append(b, valueVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(w.W))
+	for _, t := range w.T {
+		b = binary.BigEndian.AppendUint64(b, uint64(t))
 	}
-	sum := sha256.Sum256(body)
-	var b bytes.Buffer
-	b.Grow(len(body) + 128)
-	fmt.Fprintf(&b, `{"format":%q,"sha256":%q,"data":`, format, hex.EncodeToString(sum[:]))
-	b.Write(body)
-	b.WriteString("}\n")
-	return b.Bytes(), nil
+	return seal(b)
 }
 
-func decode(b []byte) (*data, error) {
-	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&env); err != nil {
-		return nil, fmt.Errorf("not a state file: %w", err)
+func decodeEvents(v []byte) (*events, error) {
+	f, ok := unseal(v)
+	if !ok || len(f) < 8 || len(f)%8 != 0 {
+		return nil, errors.New("bad value")
 	}
-	if dec.More() {
-		return nil, errors.New("data after the state object")
+	w := &events{W: int64(binary.BigEndian.Uint64(f))}
+	if w.W <= 0 {
+		return nil, errors.New("bad window")
 	}
-	if env.Format != format {
-		return nil, fmt.Errorf("format %q, want %q", env.Format, format)
+	for f = f[8:]; len(f) > 0; f = f[8:] {
+		t := int64(binary.BigEndian.Uint64(f))
+		if n := len(w.T); n > 0 && t < w.T[n-1] {
+			return nil, errors.New("times out of order")
+		}
+		w.T = append(w.T, t)
 	}
-	sum := sha256.Sum256(env.Data)
-	if hex.EncodeToString(sum[:]) != env.SHA256 {
-		return nil, errors.New("checksum mismatch")
-	}
-	d := &data{}
-	dec = json.NewDecoder(bytes.NewReader(env.Data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(d); err != nil {
-		return nil, fmt.Errorf("bad data: %w", err)
-	}
-	if d.Events == nil || d.Sums == nil || d.Idem == nil {
-		return nil, errors.New("missing section")
-	}
-	if err := d.check(); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return w, nil
 }
 
-// check rejects values the store never writes.
-func (d *data) check() error {
-	for k, w := range d.Events {
-		if w == nil || w.W <= 0 {
-			return fmt.Errorf("events %q: bad window", k)
-		}
-		for i := 1; i < len(w.T); i++ {
-			if w.T[i] < w.T[i-1] {
-				return fmt.Errorf("events %q: times out of order", k)
-			}
-		}
+func (w *amounts) encode() []byte {
+	b := make([]byte, 0, 1+8+16*len(w.E)+4)
+	b = append(b, valueVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(w.W))
+	for _, e := range w.E {
+		b = binary.BigEndian.AppendUint64(b, uint64(e[0]))
+		b = binary.BigEndian.AppendUint64(b, uint64(e[1]))
 	}
-	for k, w := range d.Sums {
-		if w == nil || w.W <= 0 {
-			return fmt.Errorf("sums %q: bad window", k)
-		}
-		for i, e := range w.E {
-			if e[1] <= 0 {
-				return fmt.Errorf("sums %q: non-positive amount", k)
-			}
-			if i > 0 && e[0] < w.E[i-1][0] {
-				return fmt.Errorf("sums %q: times out of order", k)
-			}
-		}
+	return seal(b)
+}
+
+func decodeAmounts(v []byte) (*amounts, error) {
+	f, ok := unseal(v)
+	if !ok || len(f) < 8 || (len(f)-8)%16 != 0 {
+		return nil, errors.New("bad value")
 	}
-	for k, e := range d.Idem {
-		if e == nil || e.H == "" {
-			return fmt.Errorf("idempotency %q: no hash", k)
-		}
+	w := &amounts{W: int64(binary.BigEndian.Uint64(f))}
+	if w.W <= 0 {
+		return nil, errors.New("bad window")
 	}
-	return nil
+	for f = f[8:]; len(f) > 0; f = f[16:] {
+		e := [2]int64{int64(binary.BigEndian.Uint64(f)), int64(binary.BigEndian.Uint64(f[8:]))}
+		if e[1] <= 0 {
+			return nil, errors.New("non-positive amount")
+		}
+		if n := len(w.E); n > 0 && e[0] < w.E[n-1][0] {
+			return nil, errors.New("times out of order")
+		}
+		w.E = append(w.E, e)
+	}
+	return w, nil
+}
+
+func (e *idem) encode() []byte {
+	b := make([]byte, 0, 1+8+len(e.H)+4)
+	b = append(b, valueVersion)
+	b = binary.BigEndian.AppendUint64(b, uint64(e.X))
+	b = append(b, e.H...)
+	return seal(b)
+}
+
+func decodeIdem(v []byte) (*idem, error) {
+	f, ok := unseal(v)
+	if !ok || len(f) < 9 {
+		return nil, errors.New("bad value")
+	}
+	return &idem{X: int64(binary.BigEndian.Uint64(f)), H: string(f[8:])}, nil
 }

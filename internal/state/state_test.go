@@ -3,8 +3,6 @@ package state
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The test binary doubles as the child process of the cross-process tests:
@@ -254,6 +253,9 @@ func TestUseAfterUpdateIsInert(t *testing.T) {
 	var kept *Tx
 	update(t, s, func(tx *Tx) { kept = tx })
 	kept.Record("k", time.Hour, t0)
+	if n := kept.Count("k", time.Hour, t0); n < 1<<30 {
+		t.Errorf("Count through a finished tx = %d, want the fail-closed maximum", n)
+	}
 	update(t, s, func(tx *Tx) {
 		if n := tx.Count("k", time.Hour, t0); n != 0 {
 			t.Errorf("a write through a finished tx was committed: Count = %d", n)
@@ -383,6 +385,15 @@ func TestIdempotency(t *testing.T) {
 	})
 }
 
+// raw returns the stored value of key in bucket, read straight from bbolt.
+func raw(tx *Tx, bucket []byte, key string) []byte {
+	b := tx.b.Bucket(bucket)
+	if b == nil {
+		return nil
+	}
+	return b.Get([]byte(key))
+}
+
 // The store holds at most the events still inside their windows, whatever
 // the number of calls, and keys nobody touches any more are pruned by any
 // write.
@@ -396,111 +407,159 @@ func TestBoundedSize(t *testing.T) {
 		})
 	}
 	update(t, s, func(tx *Tx) {
-		if n := len(tx.d.Events["minute"].T); n > 60 {
-			t.Errorf("%d events stored for a one-minute window at one per second", n)
+		w, err := decodeEvents(raw(tx, bucketEvents, "minute"))
+		if err != nil || len(w.T) > 60 {
+			t.Errorf("%v events stored for a one-minute window at one per second (%v)", w, err)
 		}
-		if n := len(tx.d.Sums["sum"].E); n > 60 {
-			t.Errorf("%d amounts stored for a one-minute window at one per second", n)
+		a, err := decodeAmounts(raw(tx, bucketSums, "sum"))
+		if err != nil || len(a.E) > 60 {
+			t.Errorf("%v amounts stored for a one-minute window at one per second (%v)", a, err)
 		}
 	})
 	update(t, s, func(tx *Tx) { tx.Record("other", time.Minute, t0.Add(time.Hour)) })
 	update(t, s, func(tx *Tx) {
-		if _, ok := tx.d.Events["minute"]; ok {
+		if raw(tx, bucketEvents, "minute") != nil {
 			t.Error("a stale key survived a later write")
 		}
-		if _, ok := tx.d.Sums["sum"]; ok {
+		if raw(tx, bucketSums, "sum") != nil {
 			t.Error("a stale sum survived a later write")
 		}
+		if raw(tx, bucketEvents, "other") == nil {
+			t.Error("the key just written is missing")
+		}
 	})
+	// The file does not grow with the number of calls: bbolt reuses the
+	// pages freed by pruning.
 	fi, err := os.Stat(filepath.Join(s.Dir(), DataFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi.Size() > 512 {
-		t.Errorf("store is %d bytes holding one event", fi.Size())
+	before := fi.Size()
+	for i := 0; i < 300; i++ {
+		now := t0.Add(2*time.Hour + time.Duration(i)*time.Second)
+		update(t, s, func(tx *Tx) { tx.Record("minute", time.Minute, now) })
+	}
+	fi, _ = os.Stat(filepath.Join(s.Dir(), DataFile))
+	if fi.Size() > before+64<<10 {
+		t.Errorf("store grew from %d to %d bytes over 300 calls in a one-minute window", before, fi.Size())
+	}
+}
+
+// goodStore returns a store holding one value in each bucket.
+func goodStore(t *testing.T) *Store {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		tx.Record("k", time.Hour, t0)
+		tx.Add("s", 5, time.Hour, t0)
+		tx.PutIdempotency("i", "h", 0, t0)
+	})
+	return s
+}
+
+// putRaw writes a value straight into bbolt, behind the store's back.
+func putRaw(t *testing.T, s *Store, bucket []byte, key string, v []byte) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(s.Dir(), DataFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), v) }); err != nil {
+		t.Fatal(err)
 	}
 }
 
 func TestCorrupt(t *testing.T) {
-	good := func() []byte {
-		s := open(t)
-		update(t, s, func(tx *Tx) {
-			tx.Record("k", time.Hour, t0)
-			tx.Add("s", 5, time.Hour, t0)
-			tx.PutIdempotency("i", "h", 0, t0)
-		})
-		b, err := os.ReadFile(filepath.Join(s.Dir(), DataFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}()
-	// reseal recomputes the checksum, to reach the checks behind it.
-	reseal := func(body string) []byte {
-		b, err := encodeRaw([]byte(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	flip := func(v []byte, i int) []byte { v = append([]byte{}, v...); v[i] ^= 0x40; return v }
+	ev := (&events{W: int64(time.Hour), T: []int64{t0.UnixNano()}}).encode()
+	sm := (&amounts{W: int64(time.Hour), E: [][2]int64{{t0.UnixNano(), 5}}}).encode()
+	id := (&idem{H: "h", X: t0.Add(48 * time.Hour).UnixNano()}).encode()
 	tests := []struct {
 		name string
-		file []byte
+		// file replaces the whole store file; value replaces one value.
+		file   func(good []byte) []byte
+		bucket []byte
+		key    string
+		value  []byte
+		// touch: fn reads the damaged key (otherwise only the commit's
+		// full check finds it).
+		touch bool
 	}{
-		{"empty", nil},
-		{"garbage", []byte("\x00\x01not json")},
-		{"truncated", good[:len(good)/2]},
-		{"edited digit", bytes.Replace(good, []byte(`"window":3600000000000`), []byte(`"window":3600000000001`), 1)},
-		{"wrong format", bytes.Replace(good, []byte(format), []byte("aport-state/9"), 1)},
-		{"trailing data", append(append([]byte{}, good...), []byte(`{}`)...)},
-		{"unknown field", reseal(`{"events":{},"sums":{},"idempotency":{},"x":1}`)},
-		{"missing section", reseal(`{"events":{},"sums":{}}`)},
-		{"zero window", reseal(`{"events":{"k":{"window":0,"t":[1]}},"sums":{},"idempotency":{}}`)},
-		{"out of order", reseal(`{"events":{"k":{"window":5,"t":[2,1]}},"sums":{},"idempotency":{}}`)},
-		{"negative amount", reseal(`{"events":{},"sums":{"s":{"window":5,"e":[[1,-5]]}},"idempotency":{}}`)},
-		{"empty hash", reseal(`{"events":{},"sums":{},"idempotency":{"i":{"hash":"","expires":1}}}`)},
-		{"null entry", reseal(`{"events":{"k":null},"sums":{},"idempotency":{}}`)},
-		{"wrong type", reseal(`{"events":{"k":{"window":"1h","t":[]}},"sums":{},"idempotency":{}}`)},
+		{name: "empty file", file: func([]byte) []byte { return nil }},
+		{name: "garbage", file: func([]byte) []byte { return bytes.Repeat([]byte("\x00not a store"), 4096) }},
+		{name: "truncated", file: func(g []byte) []byte { return g[:len(g)/3] }},
+		{name: "meta pages overwritten", file: func(g []byte) []byte {
+			g = append([]byte{}, g...)
+			for i := 0; i < 8192 && i < len(g); i++ {
+				g[i] = 0xAA
+			}
+			return g
+		}},
+		{name: "events value bit flip", bucket: bucketEvents, key: "k", value: flip(ev, 12), touch: true},
+		{name: "sums value bit flip", bucket: bucketSums, key: "s", value: flip(sm, 12), touch: true},
+		{name: "idempotency value bit flip", bucket: bucketIdem, key: "i", value: flip(id, 3), touch: true},
+		{name: "value cut short", bucket: bucketEvents, key: "k", value: ev[:len(ev)-5], touch: true},
+		{name: "unknown version", bucket: bucketEvents, key: "k", value: seal(append([]byte{9}, ev[1:len(ev)-4]...)), touch: true},
+		{name: "zero window", bucket: bucketEvents, key: "k", value: (&events{W: 0, T: []int64{1}}).encode(), touch: true},
+		{name: "out of order", bucket: bucketEvents, key: "k", value: (&events{W: 5, T: []int64{2, 1}}).encode(), touch: true},
+		{name: "negative amount", bucket: bucketSums, key: "s", value: (&amounts{W: 5, E: [][2]int64{{1, -5}}}).encode(), touch: true},
+		{name: "untouched key found on commit", bucket: bucketSums, key: "other", value: flip(sm, 12)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
+			s := goodStore(t)
 			p := filepath.Join(s.Dir(), DataFile)
-			os.MkdirAll(s.Dir(), 0o700)
-			if err := os.WriteFile(p, tc.file, 0o600); err != nil {
-				t.Fatal(err)
+			if tc.file != nil {
+				good, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, tc.file(good), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				putRaw(t, s, tc.bucket, tc.key, tc.value)
 			}
-			called := false
-			err := s.Update(func(tx *Tx) error { called = true; return nil })
+			before, _ := os.ReadFile(p)
+			var count int
+			var sum int64
+			var hash string
+			err := s.Update(func(tx *Tx) error {
+				if tc.touch {
+					count = tx.Count("k", time.Hour, t0)
+					sum = tx.Sum("s", time.Hour, t0)
+					hash, _ = tx.Idempotency("i")
+				}
+				tx.Record("new", time.Hour, t0)
+				return nil
+			})
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Update = %v, want ErrCorrupt", err)
-			}
-			if called {
-				t.Error("fn ran on a corrupt store")
 			}
 			for _, want := range []string{p, "delete", "aport doctor"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not mention %q", err, want)
 				}
 			}
+			if tc.touch && count < 1<<30 && sum < 1<<62 && hash != badHash {
+				t.Errorf("a corrupt value read as ordinary: count %d, sum %d, hash %q", count, sum, hash)
+			}
 			// Never silently reset: the file is left as it was.
 			after, _ := os.ReadFile(p)
-			if !bytes.Equal(after, tc.file) {
+			if !bytes.Equal(after, before) {
 				t.Error("the corrupt store was modified")
 			}
 		})
 	}
-	t.Run("good file reads", func(t *testing.T) {
-		if _, err := decode(good); err != nil {
+	t.Run("directory in its place", func(t *testing.T) {
+		s := open(t)
+		if err := os.MkdirAll(filepath.Join(s.Dir(), DataFile), 0o700); err != nil {
 			t.Fatal(err)
 		}
+		if err := s.Update(func(tx *Tx) error { return nil }); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("Update = %v, want ErrCorrupt", err)
+		}
 	})
-}
-
-// encodeRaw wraps an already-encoded data body in a valid envelope.
-func encodeRaw(body []byte) ([]byte, error) {
-	sum := sha256.Sum256(body)
-	return fmt.Appendf(nil, `{"format":%q,"sha256":%q,"data":%s}`, format, hex.EncodeToString(sum[:]), body), nil
 }
 
 func TestLockTimeout(t *testing.T) {
@@ -629,7 +688,7 @@ func TestCrash(t *testing.T) {
 			}
 			lines <- n
 		}()
-		time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
+		time.Sleep(time.Duration(rand.IntN(60)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
