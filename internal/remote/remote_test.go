@@ -410,3 +410,19 @@ func TestBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoadFresh is the hot path of hybrid mode: a cache within its TTL,
+// no request.
+func BenchmarkLoadFresh(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, active) }))
+	defer srv.Close()
+	o := Options{URL: srv.URL + "/p", CacheDir: b.TempDir(), TTL: time.Hour}
+	if _, err := Load(o); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if r, err := Load(o); err != nil || !r.FromCache {
+			b.Fatal(err)
+		}
+	}
+}
