@@ -196,12 +196,12 @@ so an agent that edits its own passport only locks itself out.`,
 		if err != nil {
 			return withHint(err, "fix the passport first: `aport passport validate`")
 		}
-		priv, err := keys.LoadPrivate(*key)
+		k, err := keys.Load(*key)
 		if err != nil {
 			return withHint(err, "make a key with `aport keys generate --out FILE`")
 		}
-		kid := keys.KeyID(priv.Public().(ed25519.PublicKey))
-		out, err := passport.Sign(p.Raw, priv, kid)
+		kid := k.ID
+		out, err := passport.Sign(p.Raw, ed25519.NewKeyFromSeed(k.Seed), kid)
 		if err != nil {
 			return err
 		}
