@@ -36,9 +36,6 @@ const MaxReason = 1024
 // maxFile bounds what Active reads; a window file is a few hundred bytes.
 const maxFile = 4096
 
-// ErrNotOpen is returned by Close when no window is active.
-var ErrNotOpen = errors.New("no break-glass window is open")
-
 // ErrCorrupt is returned (wrapped) by Active when the window file exists but
 // cannot be trusted. The caller treats the window as not active.
 var ErrCorrupt = errors.New("break-glass file is corrupt")
@@ -92,8 +89,8 @@ func Open(stateDir string, d time.Duration, reason string, now time.Time) (*Wind
 }
 
 // Close ends the window: the file is removed whatever it holds. It returns
-// the window that was active at now, or ErrNotOpen when none was (no file,
-// an expired window, or a file that could not be read).
+// the window that was active at now, or nil when none was (no file, an
+// expired window, or a file that could not be read).
 func Close(stateDir string, now time.Time) (*Window, error) {
 	w, active, _ := Active(stateDir, now)
 	err := os.Remove(Path(stateDir))
@@ -101,7 +98,7 @@ func Close(stateDir string, now time.Time) (*Window, error) {
 		return nil, fmt.Errorf("breakglass: removing %s: %w", Path(stateDir), err)
 	}
 	if !active {
-		return nil, ErrNotOpen
+		return nil, nil
 	}
 	return w, nil
 }
