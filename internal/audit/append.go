@@ -1,0 +1,351 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/aporthq/aport/internal/keys"
+)
+
+// Options says where the log and its signing key are.
+type Options struct {
+	Path            string        // the live log file; rotated segments are Path.1, Path.2, ...
+	KeyPath         string        // the Ed25519 private key, created on first use
+	LockTimeout     time.Duration // how long to wait for the log's lock; default 5s
+	MaxSegmentBytes int64         // rotate once the live file is this large; default 64 MiB
+}
+
+const (
+	defaultLockTimeout = 5 * time.Second
+	defaultMaxSegment  = 64 << 20
+	// MaxLineBytes bounds one line; Verify rejects longer lines and Append
+	// never writes one (the input is capped at MaxInputBytes).
+	MaxLineBytes = 1 << 20
+	// maxSkipLines bounds how many invalid lines Append walks back over to
+	// find the last complete event after crashes.
+	maxSkipLines = 16
+)
+
+// LockPath is the lock file beside the log.
+func LockPath(path string) string { return path + ".lock" }
+
+// Append signs ev and adds it to the log. It fills Seq, PrevHash, Kid, Hash,
+// Signature (and SegmentPrev, Recovered when they apply); the caller fills
+// the rest. It returns only once the line is on disk. Any failure is
+// returned; nothing is written in that case, or only a partial line that the
+// next Append recovers from.
+func Append(opt Options, ev *Event) (err error) {
+	if opt.Path == "" {
+		return errors.New("audit: no log path")
+	}
+	if opt.KeyPath == "" {
+		return errors.New("audit: no signing key path")
+	}
+	if opt.LockTimeout <= 0 {
+		opt.LockTimeout = defaultLockTimeout
+	}
+	if opt.MaxSegmentBytes <= 0 {
+		opt.MaxSegmentBytes = defaultMaxSegment
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("audit: append: internal error: %v", r)
+		}
+	}()
+	key, err := keys.LoadOrCreate(opt.KeyPath)
+	if err != nil {
+		return fmt.Errorf("audit key: %w", err)
+	}
+	dir := filepath.Dir(opt.Path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("audit log directory: %w", err)
+	}
+
+	lk := flock.New(LockPath(opt.Path), flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(context.Background(), opt.LockTimeout)
+	ok, err := lk.TryLockContext(ctx, time.Millisecond)
+	cancel()
+	if err != nil || !ok {
+		lk.Close()
+		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("audit log %s: lock %s held by another process for more than %s", opt.Path, LockPath(opt.Path), opt.LockTimeout)
+		}
+		return fmt.Errorf("audit log %s: lock: %w", opt.Path, err)
+	}
+	defer lk.Unlock()
+
+	return appendLocked(opt, key, ev)
+}
+
+func appendLocked(opt Options, key *keys.Key, ev *Event) error {
+	f, err := os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	size := st.Size()
+
+	t, err := readTail(f, size)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", opt.Path, err)
+	}
+	prevHash, prevSeq, segPrev := Genesis, int64(0), ""
+	newFile := size == 0
+	switch {
+	case t.last != nil:
+		prevHash, prevSeq = t.last.Hash, t.last.Seq
+	default:
+		// No event in the live file yet (new, or only crash debris):
+		// continue from the newest rotated segment, if any.
+		seg, last, err := lastSegmentEvent(opt.Path)
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			prevHash, prevSeq, segPrev = last.Hash, last.Seq, filepath.Base(seg)
+		}
+	}
+
+	if t.skipped == 0 && size >= opt.MaxSegmentBytes {
+		seg, err := rotate(opt.Path)
+		if err != nil {
+			return err
+		}
+		f.Close()
+		f, err = os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("audit log: new segment: %w", err)
+		}
+		defer f.Close()
+		segPrev, newFile = filepath.Base(seg), true
+	}
+
+	ev.Seq = prevSeq + 1
+	ev.PrevHash = prevHash
+	ev.SegmentPrev = segPrev
+	ev.Recovered = nil
+	ev.Kid = key.ID
+	if ev.Event == KindDecision {
+		ev.Event = ""
+	}
+	ev.sanitize()
+
+	var line []byte
+	if t.partial {
+		// Terminate the partial bytes so they become a line of their own.
+		line = append(line, '\n')
+	}
+	if t.skipped > 0 {
+		n := t.skipped
+		if t.partial {
+			n++
+		}
+		ev.Recovered = &Recovered{AfterSeq: prevSeq, Bytes: n}
+	}
+	var scratch []byte
+	ev.Hash, scratch = ev.computeHash(scratch)
+	ev.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(key.Sign([]byte(ev.Hash)))
+	line = ev.canonical(append(line, scratch[:0]...), true)
+	line = append(line, '\n')
+	if len(line) > MaxLineBytes {
+		return fmt.Errorf("audit event is %d bytes, more than %d", len(line), MaxLineBytes)
+	}
+
+	n, err := f.Write(line)
+	if err != nil {
+		return fmt.Errorf("audit log: write: %w", err)
+	}
+	if n != len(line) {
+		return fmt.Errorf("audit log: short write (%d of %d bytes)", n, len(line))
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("audit log: fsync: %w", err)
+	}
+	if newFile {
+		syncDir(filepath.Dir(opt.Path))
+	}
+	return nil
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// tail is what Append needs from the end of the log.
+type tail struct {
+	last    *Event // the last complete, parseable event; nil if none found
+	skipped int64  // bytes after last's line that are not a complete event
+	partial bool   // the file does not end with a newline
+}
+
+// readTail reads the log backwards from its end: the last complete event,
+// and the bytes after it that are not one (a partial line after a crash).
+// It reads at most maxSkipLines+1 lines, whatever the log's size.
+func readTail(f *os.File, size int64) (tail, error) {
+	var t tail
+	if size == 0 {
+		return t, nil
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], size-1); err != nil {
+		return t, fmt.Errorf("read tail: %w", err)
+	}
+	end := size // end of the region holding complete lines
+	if last[0] != '\n' {
+		t.partial = true
+		nl, err := lastNewline(f, size)
+		if err != nil {
+			return t, err
+		}
+		end = nl + 1
+		t.skipped = size - end
+	}
+	for i := 0; end > 0; i++ {
+		if i > maxSkipLines {
+			return t, fmt.Errorf("no valid event in the last %d lines; `aport audit verify` names the damage", maxSkipLines)
+		}
+		nl, err := lastNewline(f, end-1)
+		if err != nil {
+			return t, err
+		}
+		start := nl + 1
+		line := make([]byte, end-1-start)
+		if _, err := f.ReadAt(line, start); err != nil {
+			return t, fmt.Errorf("read tail: %w", err)
+		}
+		if e, err := Parse(line); err == nil && e.Hash != "" && e.Seq > 0 {
+			t.last = e
+			return t, nil
+		}
+		t.skipped += end - start
+		end = start
+	}
+	return t, nil
+}
+
+// lastNewline is the offset of the last '\n' before off, or -1.
+func lastNewline(f *os.File, off int64) (int64, error) {
+	const chunk = 8 << 10
+	buf := make([]byte, chunk)
+	limit := off - MaxLineBytes - 2
+	for off > 0 {
+		n := int64(chunk)
+		if off < n {
+			n = off
+		}
+		b := buf[:n]
+		if _, err := f.ReadAt(b, off-n); err != nil && err != io.EOF {
+			return 0, fmt.Errorf("read tail: %w", err)
+		}
+		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+			return off - n + int64(i), nil
+		}
+		off -= n
+		if off < limit {
+			return 0, fmt.Errorf("a line longer than %d bytes at the end of the log", MaxLineBytes)
+		}
+	}
+	return -1, nil
+}
+
+// Segments lists the rotated segments of the log at path, oldest first
+// (path.1, path.2, ...), without the live file.
+func Segments(path string) ([]string, error) {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("audit log directory: %w", err)
+	}
+	type seg struct {
+		n    int
+		name string
+	}
+	var segs []seg
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), base+".")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(rest)
+		if err != nil || n <= 0 || strconv.Itoa(n) != rest {
+			continue
+		}
+		segs = append(segs, seg{n, filepath.Join(dir, e.Name())})
+	}
+	sort.Slice(segs, func(i, j int) bool { return segs[i].n < segs[j].n })
+	out := make([]string, len(segs))
+	for i, s := range segs {
+		out[i] = s.name
+	}
+	return out, nil
+}
+
+func lastSegmentEvent(path string) (string, *Event, error) {
+	segs, err := Segments(path)
+	if err != nil || len(segs) == 0 {
+		return "", nil, err
+	}
+	seg := segs[len(segs)-1]
+	f, err := os.Open(seg)
+	if err != nil {
+		return "", nil, fmt.Errorf("audit segment: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", nil, fmt.Errorf("audit segment: %w", err)
+	}
+	t, err := readTail(f, st.Size())
+	if err != nil {
+		return "", nil, fmt.Errorf("audit segment %s: %w", seg, err)
+	}
+	if t.last == nil {
+		return "", nil, fmt.Errorf("audit segment %s holds no valid event", seg)
+	}
+	return seg, t.last, nil
+}
+
+// rotate renames the live file to the next segment number.
+func rotate(path string) (string, error) {
+	segs, err := Segments(path)
+	if err != nil {
+		return "", err
+	}
+	n := 1
+	if len(segs) > 0 {
+		last := segs[len(segs)-1]
+		n, _ = strconv.Atoi(last[strings.LastIndexByte(last, '.')+1:])
+		n++
+	}
+	seg := path + "." + strconv.Itoa(n)
+	if _, err := os.Lstat(seg); err == nil {
+		return "", fmt.Errorf("audit log: rotate: %s exists", seg)
+	}
+	if err := os.Rename(path, seg); err != nil {
+		return "", fmt.Errorf("audit log: rotate: %w", err)
+	}
+	syncDir(filepath.Dir(path))
+	return seg, nil
+}

@@ -1,0 +1,627 @@
+package audit
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/gowebpki/jcs"
+
+	"github.com/aporthq/aport/internal/keys"
+)
+
+// testLog is a log and its key in a temporary directory.
+type testLog struct {
+	opt  Options
+	pubs map[string]ed25519.PublicKey
+	key  *keys.Key
+}
+
+func newTestLog(t testing.TB) *testLog {
+	t.Helper()
+	dir := t.TempDir()
+	opt := Options{Path: filepath.Join(dir, "home", "audit.jsonl"), KeyPath: filepath.Join(dir, "home", "keys", "audit.ed25519")}
+	k, err := keys.LoadOrCreate(opt.KeyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testLog{opt: opt, pubs: map[string]ed25519.PublicKey{k.ID: k.Public}, key: k}
+}
+
+func sampleEvent(i int) *Event {
+	dec := "allow"
+	if i%3 == 0 {
+		dec = "deny"
+	}
+	return &Event{
+		TS:             time.Date(2026, 11, 22, 10, 0, i, 0, time.UTC).Format(time.RFC3339),
+		AgentID:        "agent-1",
+		PassportID:     "550e8400-e29b-41d4-a716-446655440001",
+		Host:           "claude-code",
+		Tool:           "Bash",
+		Capability:     "system.command.execute",
+		Policy:         "system.command.execute.v1",
+		Decision:       dec,
+		Reason:         "oap.allowed",
+		InputHash:      InputHash([]byte(fmt.Sprintf(`{"command":"ls %d"}`, i))),
+		PassportDigest: "sha256:" + strings.Repeat("ab", 32),
+	}
+}
+
+func (l *testLog) appendN(t testing.TB, n int) {
+	t.Helper()
+	for i := range n {
+		if err := Append(l.opt, sampleEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func (l *testLog) lines(t testing.TB) [][]byte {
+	t.Helper()
+	b, err := os.ReadFile(l.opt.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.SplitAfter(b, []byte("\n"))[:bytes.Count(b, []byte("\n"))]
+}
+
+func (l *testLog) write(t testing.TB, lines [][]byte) {
+	t.Helper()
+	if err := os.WriteFile(l.opt.Path, bytes.Join(lines, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAppendVerify(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 25)
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != 25 || sum.LastSeq != 25 || sum.Segments != 1 || len(sum.Kids) != 1 || sum.Kids[0] != l.key.ID {
+		t.Fatalf("summary %+v", sum)
+	}
+	if sum.First != "2026-11-22T10:00:00Z" || sum.Last != "2026-11-22T10:00:24Z" {
+		t.Fatalf("first/last %s %s", sum.First, sum.Last)
+	}
+	lines := l.lines(t)
+	first, err := Parse(bytes.TrimSuffix(lines[0], []byte("\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Seq != 1 || first.PrevHash != Genesis || first.Kid != l.key.ID {
+		t.Fatalf("first event %+v", first)
+	}
+	// The signature is crypto/ed25519-valid over the hash string.
+	sig, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(first.Signature, "ed25519:"))
+	if !ed25519.Verify(l.key.Public, []byte(first.Hash), sig) {
+		t.Fatal("signature does not verify with crypto/ed25519")
+	}
+	for _, p := range []struct {
+		path string
+		mode os.FileMode
+	}{{l.opt.Path, 0o600}, {filepath.Dir(l.opt.Path), 0o700}, {LockPath(l.opt.Path), 0o600}} {
+		st, err := os.Stat(p.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != p.mode {
+			t.Errorf("%s: mode %v, want %v", p.path, st.Mode().Perm(), p.mode)
+		}
+	}
+}
+
+// TestHashIsJCS checks that the hand-written canonical form is RFC 8785's,
+// with strings that need escaping.
+func TestHashIsJCS(t *testing.T) {
+	for i, s := range []string{"plain", "quote\" back\\slash", "ctl \x00\x01\x1f\b\f\n\r\t", "uni é ☃ 𝄞 \u2028\u2029 <>&", "\x7f del", "bad utf8 \xff\xfe"} {
+		e := sampleEvent(i)
+		e.Tool, e.Reason, e.Note = s, s, s
+		e.Breakglass = i%2 == 0
+		e.Input = Redact([]byte(`{"b":1.50,"a":[true,null,"x"],"password":"p"}`))
+		e.Recovered = &Recovered{AfterSeq: 3, Bytes: 17}
+		e.SegmentPrev = "audit.jsonl.1"
+		e.Event = KindBreakglassOpen
+		e.Seq, e.PrevHash, e.Hash, e.Kid, e.Signature = int64(i+1), Genesis, "sha256:x", "kid", "ed25519:x"
+		e.sanitize()
+		plain, _ := json.Marshal(e)
+		want, err := jcs.Transform(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.canonical(nil, true); !bytes.Equal(got, want) {
+			t.Fatalf("case %d:\n got %s\nwant %s", i, got, want)
+		}
+		back, err := Parse(want)
+		if err != nil {
+			t.Fatalf("case %d: Parse: %v", i, err)
+		}
+		if back.Tool != e.Tool {
+			t.Fatalf("case %d: round trip %q != %q", i, back.Tool, e.Tool)
+		}
+	}
+}
+
+// forged is an event that links correctly after prev but is signed by
+// another key (or, with ourKid, carries our kid and a foreign signature).
+func forged(t *testing.T, prev []byte, ourKid string) []byte {
+	p, err := Parse(bytes.TrimSuffix(prev, []byte("\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := keys.FromSeed(bytes.Repeat([]byte{9}, 32))
+	e := sampleEvent(99)
+	e.Seq, e.PrevHash, e.Kid = p.Seq+1, p.Hash, other.ID
+	if ourKid != "" {
+		e.Kid = ourKid
+	}
+	e.Hash, _ = e.computeHash(nil)
+	e.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(other.Sign([]byte(e.Hash)))
+	return append(e.canonical(nil, true), '\n')
+}
+
+func TestTamper(t *testing.T) {
+	cases := []struct {
+		name    string
+		edit    func(t *testing.T, l *testLog, lines [][]byte) [][]byte
+		line    int
+		problem string
+	}{
+		{"edit one byte of a field", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[3] = bytes.Replace(ls[3], []byte(`"tool":"Bash"`), []byte(`"tool":"Bask"`), 1)
+			return ls
+		}, 4, "does not match its hash"},
+		{"edit the decision", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[3] = bytes.Replace(ls[3], []byte(`"decision":"deny"`), []byte(`"decision":"allow"`), 1)
+			return ls
+		}, 4, "does not match its hash"},
+		{"edit one byte of the signature", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			i := bytes.Index(ls[4], []byte(`"signature":"ed25519:`)) + len(`"signature":"ed25519:`) + 5
+			ls[4] = bytes.Clone(ls[4])
+			if ls[4][i] == 'A' {
+				ls[4][i] = 'B'
+			} else {
+				ls[4][i] = 'A'
+			}
+			return ls
+		}, 5, "signature does not verify"},
+		{"edit the hash", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			i := bytes.Index(ls[6], []byte(`"hash":"sha256:`)) + len(`"hash":"sha256:`)
+			ls[6] = bytes.Clone(ls[6])
+			ls[6][i] ^= 1
+			return ls
+		}, 7, "does not match its hash"},
+		{"non-canonical spacing", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[1] = bytes.Replace(ls[1], []byte(`,"host"`), []byte(`, "host"`), 1)
+			return ls
+		}, 2, "canonical"},
+		{"added field", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[1] = bytes.Replace(ls[1], []byte(`{`), []byte(`{"admin":true,`), 1)
+			return ls
+		}, 2, "canonical"},
+		{"bad JSON", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[5] = []byte("{not json\n")
+			return ls
+		}, 6, "not a valid JSON event"},
+		{"delete a line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return append(ls[:2:2], ls[3:]...)
+		}, 3, "seq jumps from 2 to 4"},
+		{"delete the first line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return ls[1:]
+		}, 1, "does not start at the genesis"},
+		{"swap two lines", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[5], ls[6] = ls[6], ls[5]
+			return ls
+		}, 6, "seq jumps from 5 to 7"},
+		{"duplicate a line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return append(ls[:4:4], append([][]byte{ls[3]}, ls[4:]...)...)
+		}, 5, "seq 4 after seq 4"},
+		{"insert a line signed by another key", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return append(ls[:4:4], append([][]byte{forged(t, ls[3], "")}, ls[4:]...)...)
+		}, 5, "unknown key"},
+		{"insert a line with our kid and a foreign signature", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return append(ls[:4:4], append([][]byte{forged(t, ls[3], l.key.ID)}, ls[4:]...)...)
+		}, 5, "signature does not verify"},
+		{"replace a line by a forged one", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[4] = forged(t, ls[3], l.key.ID)
+			return ls
+		}, 5, "signature does not verify"},
+		{"truncate the last line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			last := len(ls) - 1
+			ls[last] = ls[last][:len(ls[last])-20]
+			return ls
+		}, 10, "truncated"},
+		{"cut the last newline", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			last := len(ls) - 1
+			ls[last] = ls[last][:len(ls[last])-1]
+			return ls
+		}, 10, "truncated"},
+		{"blank line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return append(ls[:7:7], append([][]byte{[]byte("\n")}, ls[7:]...)...)
+		}, 8, "not a valid JSON event"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newTestLog(t)
+			l.appendN(t, 10)
+			if _, err := Verify(l.opt.Path, l.pubs, 2); err != nil {
+				t.Fatalf("before tampering: %v", err)
+			}
+			l.write(t, tc.edit(t, l, l.lines(t)))
+			_, err := Verify(l.opt.Path, l.pubs, 2)
+			var ve *VerifyError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Verify: %v, want a *VerifyError", err)
+			}
+			if ve.Line != tc.line || !strings.Contains(ve.Problem, tc.problem) {
+				t.Fatalf("got line %d %q, want line %d containing %q", ve.Line, ve.Problem, tc.line, tc.problem)
+			}
+			if ve.Segment != l.opt.Path {
+				t.Fatalf("segment %q", ve.Segment)
+			}
+		})
+	}
+}
+
+func TestVerifyNeedsKeys(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 2)
+	if _, err := Verify(l.opt.Path, nil, 1); err == nil {
+		t.Fatal("no keys: want an error")
+	}
+	if _, err := Verify(filepath.Join(t.TempDir(), "none.jsonl"), l.pubs, 1); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing log: %v", err)
+	}
+	// An empty log verifies, with no events.
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	os.WriteFile(empty, nil, 0o600)
+	if sum, err := Verify(empty, l.pubs, 1); err != nil || sum.Events != 0 {
+		t.Fatalf("empty log: %v %+v", err, sum)
+	}
+}
+
+func TestCrashRecovery(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 5)
+	lines := l.lines(t)
+	// A crash mid-append: the first 37 bytes of an event, no newline.
+	partial := lines[2][:37]
+	f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write(partial)
+	f.Close()
+
+	_, err := Verify(l.opt.Path, l.pubs, 2)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "truncated") {
+		t.Fatalf("before recovery: %v", err)
+	}
+
+	l.appendN(t, 3) // the first of these recovers
+	_, err = Verify(l.opt.Path, l.pubs, 2)
+	if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "partial write recovered at line 6 (38 bytes") {
+		t.Fatalf("strict verify after recovery: %v", err)
+	}
+	sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != 8 || sum.LastSeq != 8 || len(sum.Recovered) != 1 || sum.Recovered[0].Line != 6 || sum.Recovered[0].BySeq != 6 {
+		t.Fatalf("summary %+v", sum)
+	}
+	rec, _ := Parse(bytes.TrimSuffix(l.lines(t)[6], []byte("\n")))
+	if rec.Recovered == nil || rec.Recovered.AfterSeq != 5 || rec.Recovered.Bytes != 38 || rec.Seq != 6 {
+		t.Fatalf("recovery event %+v", rec)
+	}
+
+	// A second crash that tore the recovery write itself: "\n" + part of
+	// a line, then garbage again. Append walks back over both.
+	f, _ = os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
+	f.Write([]byte("{\"seq\":9,\n{\"seq\":"))
+	f.Close()
+	l.appendN(t, 1)
+	sum, err = VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != 9 || len(sum.Recovered) != 2 || sum.Recovered[1].Line != 10 || sum.Recovered[1].Bytes != 18 {
+		t.Fatalf("summary %+v", sum)
+	}
+
+	// A recovery record that does not match the skipped bytes is an edit.
+	ls := l.lines(t)
+	ls[5] = append(bytes.Clone(ls[5][:len(ls[5])-1]), 'x', '\n')
+	l.write(t, ls)
+	_, err = VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
+	if !errors.As(err, &ve) || ve.Line != 6 {
+		t.Fatalf("mismatched recovery: %v", err)
+	}
+}
+
+func TestRotation(t *testing.T) {
+	l := newTestLog(t)
+	l.opt.MaxSegmentBytes = 3000
+	l.appendN(t, 40)
+	segs, err := Segments(l.opt.Path)
+	if err != nil || len(segs) < 3 {
+		t.Fatalf("segments %v %v", segs, err)
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != 40 || sum.Segments != len(segs)+1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	for i, s := range segs {
+		if filepath.Base(s) != "audit.jsonl."+strconv.Itoa(i+1) {
+			t.Fatalf("segment %d is %s", i, s)
+		}
+	}
+	// The first event of the live file links to the last segment.
+	ls := l.lines(t)
+	e, _ := Parse(bytes.TrimSuffix(ls[0], []byte("\n")))
+	if e.SegmentPrev != filepath.Base(segs[len(segs)-1]) {
+		t.Fatalf("segment_prev %q", e.SegmentPrev)
+	}
+	recs, err := Tail(l.opt.Path, len(ls)+2)
+	if err != nil || len(recs) != len(ls)+2 || recs[len(recs)-1].Event.Seq != 40 || recs[0].Event.Seq != int64(40-len(ls)-1) {
+		t.Fatalf("tail across segments: %d %v", len(recs), err)
+	}
+	n := 0
+	Scan(l.opt.Path, func(r Record) bool { n++; return r.Event != nil })
+	if n != 40 {
+		t.Fatalf("scan saw %d", n)
+	}
+
+	// Deleting the oldest segment loses the genesis.
+	os.Rename(segs[0], segs[0]+".bak")
+	_, err = Verify(l.opt.Path, l.pubs, 2)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 1 || !strings.Contains(ve.Problem, "genesis") {
+		t.Fatalf("without segment 1: %v", err)
+	}
+	os.Rename(segs[0]+".bak", segs[0])
+	// Deleting a middle segment breaks the chain at the next one.
+	os.Rename(segs[1], filepath.Join(t.TempDir(), "x"))
+	_, err = Verify(l.opt.Path, l.pubs, 2)
+	if !errors.As(err, &ve) || ve.Line != 1 || ve.Segment != segs[2] || !strings.Contains(ve.Problem, "seq jumps") {
+		t.Fatalf("without segment 2: %v", err)
+	}
+}
+
+// A crash between rotating and writing the new segment's first event leaves
+// no live file; the next append still links to the last segment.
+func TestRotationCrash(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 3)
+	if _, err := rotate(l.opt.Path); err != nil {
+		t.Fatal(err)
+	}
+	l.appendN(t, 2)
+	sum, err := Verify(l.opt.Path, l.pubs, 1)
+	if err != nil || sum.Events != 5 || sum.Segments != 2 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+}
+
+func TestAppendErrors(t *testing.T) {
+	t.Run("lock held", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 1)
+		lk := flock.New(LockPath(l.opt.Path))
+		if err := lk.Lock(); err != nil {
+			t.Fatal(err)
+		}
+		defer lk.Unlock()
+		opt := l.opt
+		opt.LockTimeout = 50 * time.Millisecond
+		err := Append(opt, sampleEvent(1))
+		if err == nil || !strings.Contains(err.Error(), "held by another process") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("key path is a directory", func(t *testing.T) {
+		l := newTestLog(t)
+		opt := l.opt
+		opt.KeyPath = t.TempDir()
+		if err := Append(opt, sampleEvent(1)); err == nil {
+			t.Fatal("want an error")
+		}
+	})
+	t.Run("log path is a directory", func(t *testing.T) {
+		l := newTestLog(t)
+		opt := l.opt
+		opt.Path = t.TempDir()
+		if err := Append(opt, sampleEvent(1)); err == nil {
+			t.Fatal("want an error")
+		}
+	})
+	t.Run("unwritable directory", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root writes anywhere")
+		}
+		l := newTestLog(t)
+		dir := t.TempDir()
+		os.Chmod(dir, 0o500)
+		opt := l.opt
+		opt.Path = filepath.Join(dir, "audit.jsonl")
+		if err := Append(opt, sampleEvent(1)); err == nil {
+			t.Fatal("want an error")
+		}
+	})
+	t.Run("log full of garbage", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 1)
+		f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
+		f.Write(bytes.Repeat([]byte("junk\n"), maxSkipLines+2))
+		f.Close()
+		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "no valid event") {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("no paths", func(t *testing.T) {
+		if Append(Options{KeyPath: "k"}, &Event{}) == nil || Append(Options{Path: "p"}, &Event{}) == nil {
+			t.Fatal("want errors")
+		}
+	})
+}
+
+// TestConcurrentProcesses appends from 200 processes at once (this test
+// binary re-run as a helper), so the lock is a real cross-process flock,
+// then checks that the log holds exactly 200 events in one intact chain.
+func TestConcurrentProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns 200 processes")
+	}
+	l := newTestLog(t)
+	const procs = 200
+	cmds := make([]*exec.Cmd, procs)
+	for i := range procs {
+		c := exec.Command(os.Args[0], "-test.run=^TestHelperAppend$")
+		c.Env = append(os.Environ(), "AUDIT_HELPER_LOG="+l.opt.Path, "AUDIT_HELPER_KEY="+l.opt.KeyPath, "AUDIT_HELPER_N="+strconv.Itoa(i))
+		c.Stderr = os.Stderr
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds[i] = c
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("helper %d: %v", i, err)
+		}
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Events != procs || sum.LastSeq != procs {
+		t.Fatalf("%d events, want %d", sum.Events, procs)
+	}
+	seen := map[string]bool{}
+	Scan(l.opt.Path, func(r Record) bool { seen[r.Event.AgentID] = true; return true })
+	if len(seen) != procs {
+		t.Fatalf("%d distinct writers, want %d", len(seen), procs)
+	}
+}
+
+func TestHelperAppend(t *testing.T) {
+	path := os.Getenv("AUDIT_HELPER_LOG")
+	if path == "" {
+		t.Skip("helper for TestConcurrentProcesses")
+	}
+	e := sampleEvent(1)
+	e.AgentID = "proc-" + os.Getenv("AUDIT_HELPER_N")
+	if err := Append(Options{Path: path, KeyPath: os.Getenv("AUDIT_HELPER_KEY"), LockTimeout: 60 * time.Second}, e); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConcurrentGoroutines(t *testing.T) {
+	l := newTestLog(t)
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() { errs <- Append(l.opt, sampleEvent(i)) }()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil || sum.Events != n {
+		t.Fatalf("%v %+v", err, sum)
+	}
+}
+
+func TestInputHash(t *testing.T) {
+	a := InputHash([]byte(`{"b": 1, "a": "x"}`))
+	b := InputHash([]byte("\xef\xbb\xbf{\"a\":\"x\",\"b\":1.0}"))
+	if a != b || !strings.HasPrefix(a, "sha256:") || len(a) != 7+64 {
+		t.Fatalf("%s != %s", a, b)
+	}
+	if InputHash([]byte("not json")) == InputHash([]byte("not json ")) {
+		t.Fatal("raw fallback ignores bytes")
+	}
+	if InputHash([]byte(`{"a":1}`)) == InputHash([]byte(`{"a":2}`)) {
+		t.Fatal("different inputs, same hash")
+	}
+}
+
+func TestRedact(t *testing.T) {
+	cases := []struct{ in, gone, kept string }{
+		{`{"tool_input":{"command":"curl https://bob:hunter2@example.com/x"}}`, "hunter2", "bob:[REDACTED]@example.com"},
+		{`{"command":"export AWS_SECRET_ACCESS_KEY=abc123def456 && ls"}`, "abc123def456", "&& ls"},
+		{`{"command":"GITHUB_TOKEN=ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa make"}`, "ghp_aaaa", "make"},
+		{`{"command":"curl -H 'Authorization: Bearer eyJhbGciOiJI.eyJzdWIiOiIx.SflKxwRJSMeKK' x"}`, "SflKxwRJ", "curl"},
+		{`{"command":"curl -H \"Authorization: token abcdef0123456789\" x"}`, "abcdef0123456789", "curl"},
+		{`{"command":"echo sk-ant-api03-abcdefghijklmnopqrstuvwxyz"}`, "abcdefghijkl", "echo"},
+		{`{"command":"aws --profile p s3 ls # AKIAIOSFODNN7EXAMPLE"}`, "IOSFODNN7EXAMPLE", "s3 ls"},
+		{`{"password":"p4ss","api_key":"k3y","nested":{"client_secret":"s3c","Authorization":"Basic Zm9vOmJhcg=="},"name":"ok"}`, "p4ss", `"name":"ok"`},
+		{`{"password":"p4ss","api_key":"k3y","nested":{"client_secret":"s3c"}}`, "k3y", "REDACTED"},
+		{`{"password":"p4ss","api_key":"k3y","nested":{"client_secret":"s3c"}}`, "s3c", "REDACTED"},
+		{`{"command":"mysql --password=topsecret -u root"}`, "topsecret", "-u root"},
+		{`{"content":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\n"}`, "b3BlbnNzaC1rZXk", "REDACTED"},
+		{`{"command":"echo xoxb-1234567890-abcdefghij"}`, "1234567890-abcdefghij", "echo"},
+		{`not json: DB_PASSWORD=hunter2`, "hunter2", "not json"},
+		{`{"file_path":"/src/main.go","content":"package main"}`, "\x00", `"content":"package main"`},
+	}
+	for _, tc := range cases {
+		got := string(Redact([]byte(tc.in)))
+		if strings.Contains(got, tc.gone) || !strings.Contains(got, tc.kept) {
+			t.Errorf("Redact(%s) = %s; want %q gone and %q kept", tc.in, got, tc.gone, tc.kept)
+		}
+		if !json.Valid([]byte(got)) {
+			t.Errorf("Redact(%s) is not JSON: %s", tc.in, got)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	e := sampleEvent(1)
+	e.Seq, e.PrevHash, e.Kid, e.Signature = 1, Genesis, "k", "ed25519:"
+	e.Hash, _ = e.computeHash(nil)
+	f.Add(e.canonical(nil, true))
+	f.Add([]byte(`{"seq":1,"input":{"a":[1,2]}}`))
+	f.Add([]byte(`{"recovered":{"after_seq":1,"bytes":2}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := Parse(b)
+		if err == nil {
+			if !bytes.Equal(e.canonical(nil, true), b) {
+				t.Fatal("Parse accepted a line that is not its canonical form")
+			}
+		}
+	})
+}
+
+// FuzzVerify feeds arbitrary bytes as a log (after a valid prefix); Verify
+// must never panic and must never accept bytes it did not sign.
+func FuzzVerify(f *testing.F) {
+	l := newTestLog(f)
+	l.appendN(f, 2)
+	prefix, _ := os.ReadFile(l.opt.Path)
+	f.Add([]byte{})
+	f.Add([]byte("{\"seq\":3}\n"))
+	f.Add(prefix[:len(prefix)/2])
+	f.Fuzz(func(t *testing.T, tail []byte) {
+		path := filepath.Join(t.TempDir(), "audit.jsonl")
+		os.WriteFile(path, append(bytes.Clone(prefix), tail...), 0o600)
+		sum, err := VerifyWith(path, VerifyOptions{Pubkeys: l.pubs, Workers: 2, AllowRecovered: true})
+		if err == nil && len(tail) > 0 && sum.Events != 2 {
+			t.Fatalf("accepted %d events from unsigned bytes", sum.Events)
+		}
+	})
+}
