@@ -431,4 +431,3 @@ func (s *sequencer) end() error {
 	}
 	return s.fail(s.run.line, "%s", s.run.problem)
 }
-
