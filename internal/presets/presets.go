@@ -172,14 +172,21 @@ func (o orderedLimits) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// OptionError is a choice that cannot make a passport: an unknown preset or
+// capability, a bad expiry, extras for a capability not granted.
+type OptionError struct{ Err error }
+
+func (e *OptionError) Error() string { return e.Err.Error() }
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // Build makes the passport. The result has been validated.
 func Build(o Options) ([]byte, Summary, error) {
 	p, err := Get(o.Preset)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, &OptionError{err}
 	}
 	if strings.TrimSpace(o.Owner) == "" {
-		return nil, Summary{}, errors.New("an owner is required")
+		return nil, Summary{}, &OptionError{errors.New("an owner is required")}
 	}
 	if o.Name == "" {
 		o.Name = "Coding agent (" + p.Name + ")"
@@ -192,7 +199,7 @@ func Build(o Options) ([]byte, Summary, error) {
 	}
 	exp, err := ParseExpiry(o.Expires, o.Now)
 	if err != nil {
-		return nil, Summary{}, err
+		return nil, Summary{}, &OptionError{err}
 	}
 	if o.ID == "" {
 		if o.ID, err = NewID(); err != nil {
@@ -204,7 +211,7 @@ func Build(o Options) ([]byte, Summary, error) {
 		caps = nil
 		for _, c := range o.Capabilities {
 			if _, ok := packs.ForCapability(c); !ok {
-				return nil, Summary{}, fmt.Errorf("unknown capability %q (%s)", c, strings.Join(HostCapabilities, ", "))
+				return nil, Summary{}, &OptionError{fmt.Errorf("unknown capability %q (%s)", c, strings.Join(HostCapabilities, ", "))}
 			}
 			if !slices.Contains(caps, c) {
 				caps = append(caps, c)
@@ -212,7 +219,7 @@ func Build(o Options) ([]byte, Summary, error) {
 		}
 	}
 	if len(caps) == 0 {
-		return nil, Summary{}, errors.New("grant at least one capability")
+		return nil, Summary{}, &OptionError{errors.New("grant at least one capability")}
 	}
 	limits := map[string]map[string]json.RawMessage{}
 	var dev *Preset
@@ -263,7 +270,7 @@ func Build(o Options) ([]byte, Summary, error) {
 			l[name], _ = json.Marshal(list)
 		}
 		if !granted {
-			return fmt.Errorf("extra %s need %s, which the passport does not grant", what, strings.Join(caps, " or "))
+			return &OptionError{fmt.Errorf("extra %s need %s, which the passport does not grant", what, strings.Join(caps, " or "))}
 		}
 		return nil
 	}

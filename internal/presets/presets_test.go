@@ -16,7 +16,7 @@ import (
 
 var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-func build(t *testing.T, o Options) *passport.Passport {
+func mustBuild(t *testing.T, o Options) *passport.Passport {
 	t.Helper()
 	if o.Now.IsZero() {
 		o.Now = now
@@ -79,11 +79,11 @@ func TestPresetsBuildValidPassports(t *testing.T) {
 
 func TestPresetContents(t *testing.T) {
 	t.Parallel()
-	strict := build(t, Options{Preset: "strict", Owner: "o"})
+	strict := mustBuild(t, Options{Preset: "strict", Owner: "o"})
 	if !slices.Equal(strict.Capabilities(), []string{"data.file.read"}) {
 		t.Errorf("strict grants %v", strict.Capabilities())
 	}
-	dev := build(t, Options{Preset: "dev", Owner: "o"})
+	dev := mustBuild(t, Options{Preset: "dev", Owner: "o"})
 	allowed := list(t, dev, "system.command.execute", "allowed_commands")
 	for _, c := range []string{"git status", "git diff", "git log", "git show", "git add", "git commit", "git branch", "git checkout", "git switch", "git stash", "git fetch", "git pull", "git rev-parse", "go test", "go build", "npm test", "pnpm test", "yarn test", "cargo test", "cargo build", "make", "pytest", "ls", "cat", "grep", "rg", "find", "head", "tail", "wc", "diff", "sort", "uniq", "echo", "pwd", "which"} {
 		if !slices.Contains(allowed, c) {
@@ -109,7 +109,7 @@ func TestPresetContents(t *testing.T) {
 	if !slices.Contains(list(t, dev, "data.file.read", "denied_paths"), "**/.env") {
 		t.Error("dev reads .env")
 	}
-	ci := build(t, Options{Preset: "ci", Owner: "o"})
+	ci := mustBuild(t, Options{Preset: "ci", Owner: "o"})
 	if ci.Has("web.fetch") || ci.Has("web.search") {
 		t.Error("ci fetches from the network")
 	}
@@ -122,7 +122,7 @@ func TestPresetContents(t *testing.T) {
 
 func TestBuildOptions(t *testing.T) {
 	t.Parallel()
-	p := build(t, Options{Preset: "strict", Owner: "o", Name: "Reviewer", Capabilities: []string{"data.file.read", "system.command.execute", "web.fetch"},
+	p := mustBuild(t, Options{Preset: "strict", Owner: "o", Name: "Reviewer", Capabilities: []string{"data.file.read", "system.command.execute", "web.fetch"},
 		ExtraCommands: []string{"docker compose ps", "ls"}, ExtraPaths: []string{"~/notes/**"}, ExtraDomains: []string{"api.example.com"}, Expires: "never", ID: "11111111-2222-4333-8444-555555555555"})
 	if p.Name != "Reviewer" || p.ID != "11111111-2222-4333-8444-555555555555" || !p.ExpiresAt.IsZero() {
 		t.Errorf("%+v", p)
@@ -156,7 +156,8 @@ func TestBuildOptions(t *testing.T) {
 	}
 	for _, b := range bad {
 		b.o.Now = now
-		if _, _, err := Build(b.o); err == nil || !strings.Contains(err.Error(), b.want) {
+		var oe *OptionError
+		if _, _, err := Build(b.o); err == nil || !strings.Contains(err.Error(), b.want) || !errors.As(err, &oe) {
 			t.Errorf("%s: error %v, want %q", b.name, err, b.want)
 		}
 	}
