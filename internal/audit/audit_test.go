@@ -311,7 +311,7 @@ func TestCrashRecovery(t *testing.T) {
 
 	l.appendN(t, 3) // the first of these recovers
 	_, err = Verify(l.opt.Path, l.pubs, 2)
-	if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "partial write recovered at line 6 (38 bytes") {
+	if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "partial write recovered: 38 bytes") {
 		t.Fatalf("strict verify after recovery: %v", err)
 	}
 	sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})

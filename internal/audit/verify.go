@@ -100,7 +100,7 @@ func VerifyWith(path string, opt VerifyOptions) (*Summary, error) {
 	if len(sum.Recovered) > 0 && !opt.AllowRecovered {
 		r := sum.Recovered[0]
 		return sum, &VerifyError{Segment: r.Segment, Line: r.Line, Problem: fmt.Sprintf(
-			"truncated/partial write recovered at line %d (%d bytes kept out of the chain, recorded by seq %d)", r.Line, r.Bytes, r.BySeq)}
+			"truncated/partial write recovered: %d bytes kept out of the chain, recorded by seq %d", r.Bytes, r.BySeq)}
 	}
 	return sum, nil
 }
