@@ -39,9 +39,47 @@ func FuzzMerge(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Remove failed on Merge's output: %v", err)
 		}
+		if restoreExpected(host, src) && string(back) != string(src) {
+			t.Fatalf("uninstall after install did not restore %q:\n%s", src, Diff("original", "back", src, back))
+		}
 		body, _ = splitBOM(back)
 		if !json.Valid(body) || len(aportCommands(t, host, back)) != 0 {
 			t.Fatalf("Remove: %s", back)
 		}
 	})
+}
+
+// restoreExpected reports whether Remove(Merge(src)) must give back src: src
+// has no aport entries, and no empty object or array on the path aport edits
+// (those are removed with aport's entries).
+func restoreExpected(host string, src []byte) bool {
+	if same, _, err := Remove(host, src, "f"); err != nil || string(same) != string(src) {
+		return false
+	}
+	body, _ := splitBOM(src)
+	root, err := parseDoc(body, "f")
+	if err != nil || root.kind != '{' || len(root.members) == 0 {
+		return false
+	}
+	hooks, _, err := root.get("hooks")
+	if err != nil {
+		return false
+	}
+	if hooks == nil {
+		return true
+	}
+	if len(hooks.members) == 0 {
+		return false
+	}
+	events := CursorEvents
+	if host == Claude {
+		events = []string{"PreToolUse"}
+	}
+	for _, ev := range events {
+		arr, _, err := hooks.get(ev)
+		if err != nil || (arr != nil && len(arr.elems) == 0) {
+			return false
+		}
+	}
+	return true
 }

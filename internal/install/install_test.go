@@ -23,21 +23,26 @@ func cmdFor(host string) string {
 func aportCommands(t *testing.T, host string, doc []byte) map[string][]string {
 	t.Helper()
 	var v struct {
-		Hooks map[string][]map[string]any `json:"hooks"`
+		Hooks map[string]json.RawMessage `json:"hooks"`
 	}
 	body, _ := splitBOM(doc)
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("result is not valid JSON: %v\n%s", err, doc)
 	}
 	out := map[string][]string{}
-	for ev, list := range v.Hooks {
+	for ev, raw := range v.Hooks {
+		var list []map[string]any
+		if json.Unmarshal(raw, &list) != nil {
+			continue // not an event aport edits
+		}
 		for _, e := range list {
 			if host == Claude {
+				m, _ := e["matcher"].(string)
 				hs, _ := e["hooks"].([]any)
 				for _, h := range hs {
-					m, _ := h.(map[string]any)
-					if c, _ := m["command"].(string); IsAportCommand(c) {
-						out[ev+"/"+e["matcher"].(string)] = append(out[ev+"/"+e["matcher"].(string)], c)
+					hm, _ := h.(map[string]any)
+					if c, _ := hm["command"].(string); IsAportCommand(c) {
+						out[ev+"/"+m] = append(out[ev+"/"+m], c)
 					}
 				}
 			} else if c, _ := e["command"].(string); IsAportCommand(c) {
