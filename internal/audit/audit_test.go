@@ -598,6 +598,16 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"seq":1,"input":{"a":[1,2]}}`))
 	f.Add([]byte(`{"recovered":{"after_seq":1,"bytes":2}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		var fast Event
+		if parseFast(b, &fast) && fast.verbatim(b) {
+			var slow Event
+			if err := json.Unmarshal(b, &slow); err != nil || !slow.verbatim(b) {
+				t.Fatalf("the fast parser accepted a line encoding/json rejects: %v", err)
+			}
+			if !bytes.Equal(slow.canonical(nil, true), fast.canonical(nil, true)) {
+				t.Fatal("fast and slow parsers disagree")
+			}
+		}
 		e, err := Parse(b)
 		if err == nil {
 			if !bytes.Equal(e.canonical(nil, true), b) {

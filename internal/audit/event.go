@@ -241,6 +241,10 @@ func canonicalInput(in json.RawMessage) json.RawMessage {
 // JSON, an unknown or repeated field, or invalid UTF-8 is an edit.
 func Parse(line []byte) (*Event, error) {
 	var e Event
+	if parseFast(line, &e) && e.verbatim(line) {
+		return &e, nil
+	}
+	e = Event{}
 	if err := json.Unmarshal(line, &e); err != nil {
 		return nil, fmt.Errorf("not a JSON event: %w", err)
 	}
@@ -254,6 +258,17 @@ func Parse(line []byte) (*Event, error) {
 		return &e, errNotCanonical
 	}
 	return &e, nil
+}
+
+// verbatim reports whether the event's canonical form is the line.
+func (e *Event) verbatim(line []byte) bool {
+	if len(e.Input) > 0 {
+		c, err := jcs.Transform(e.Input)
+		if err != nil || !bytes.Equal(c, e.Input) {
+			return false
+		}
+	}
+	return bytes.Equal(e.canonical(make([]byte, 0, len(line)), true), line)
 }
 
 var errNotCanonical = fmt.Errorf("not in the canonical form aport writes")
