@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aporthq/aport/internal/atomicfile"
 )
@@ -114,6 +115,17 @@ func read(t Target) (*Change, error) {
 	c := &Change{Target: t, Path: t.Path}
 	if p, err := filepath.EvalSymlinks(t.Path); err == nil {
 		c.Path = p
+	}
+	if t.Scope == ScopeProject || t.Scope == ScopeLocal {
+		// A project's .claude or .cursor is the repository's to ship: a link
+		// out of it must not make aport edit some other file of the user's.
+		proj := filepath.Dir(filepath.Dir(t.Path))
+		if r, err := filepath.EvalSymlinks(proj); err == nil {
+			proj = r
+		}
+		if rel, err := filepath.Rel(proj, c.Path); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("%s is a link to %s, outside the project; aport does not edit it", t.Path, c.Path)
+		}
 	}
 	b, existed, err := readFile(c.Path)
 	if err != nil {

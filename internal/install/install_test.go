@@ -457,3 +457,26 @@ func TestTooBig(t *testing.T) {
 		t.Fatal("an oversized file was accepted")
 	}
 }
+
+func TestProjectLinkOutside(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	outside := filepath.Join(dir, "elsewhere.json")
+	os.WriteFile(outside, []byte("{}"), 0o600)
+	proj := filepath.Join(dir, "proj")
+	os.MkdirAll(filepath.Join(proj, ".claude"), 0o755)
+	os.Symlink(outside, filepath.Join(proj, ".claude", "settings.json"))
+	tg, _ := TargetFor(Claude, ScopeProject, filepath.Join(dir, "home"), proj)
+	if _, err := PlanInstall(tg, testCmd); err == nil || !strings.Contains(err.Error(), "outside the project") {
+		t.Fatalf("PlanInstall through a link out of the project: %v", err)
+	}
+	// A link inside the project is followed.
+	inside := filepath.Join(proj, "shared-settings.json")
+	os.WriteFile(inside, []byte("{}"), 0o644)
+	os.Symlink(inside, filepath.Join(proj, ".claude", "settings.local.json"))
+	tg, _ = TargetFor(Claude, ScopeLocal, filepath.Join(dir, "home"), proj)
+	c, err := PlanInstall(tg, testCmd)
+	if err != nil || !strings.HasSuffix(c.Path, "shared-settings.json") {
+		t.Fatalf("link inside the project: %v %v", c, err)
+	}
+}

@@ -331,7 +331,7 @@ func apply(src []byte, e edit) []byte {
 	return append(out, src[e.end:]...)
 }
 
-// itemStarts returns where each item of a container starts (the key of a
+// items returns where each item of a container starts (the key of a
 // member, or the element) and ends.
 func items(n *node) (starts, ends []int) {
 	if n.kind == '{' {
@@ -346,8 +346,8 @@ func items(n *node) (starts, ends []int) {
 	return
 }
 
-// insertLast appends item text (already rendered for its place, as produced
-// by renderItem) as the last item of container c. removeItem of that item
+// insertLast appends an item, rendered by item for its place, as the last
+// item of container c. removeItem of that item
 // gives back exactly the original bytes.
 func insertLast(src []byte, c *node, st style, item func(multi bool, prefix, colon, comma string) string) edit {
 	starts, ends := items(c)
@@ -361,11 +361,9 @@ func insertLast(src []byte, c *node, st style, item func(multi bool, prefix, col
 		return edit{c.start + 1, c.end - 1, item(false, "", colon, comma)}
 	}
 	last := len(starts) - 1
-	gap := src[ends[0]:c.end] // does the container break lines between items?
+	gap := src[c.start+1 : starts[0]] // does the container break lines between items?
 	if len(starts) > 1 {
 		gap = src[ends[0]:starts[1]]
-	} else {
-		gap = src[c.start+1 : starts[0]]
 	}
 	if bytes.IndexByte(gap, '\n') >= 0 {
 		ind := lineIndent(src, starts[last])
@@ -374,14 +372,7 @@ func insertLast(src []byte, c *node, st style, item func(multi bool, prefix, col
 	// Items on one line: keep them on one line, unless they are big
 	// multi-line values themselves (`[{\n ... \n}]`).
 	multi := bytes.IndexByte(src[c.start:c.end], '\n') >= 0
-	if len(starts) > 1 {
-		return edit{ends[last], ends[last], comma + item(multi, lineIndent(src, starts[last]), colon, comma)}
-	}
-	sep := comma
-	if multi {
-		sep = ", "
-	}
-	return edit{ends[last], ends[last], sep + item(multi, lineIndent(src, starts[last]), colon, comma)}
+	return edit{ends[last], ends[last], comma + item(multi, lineIndent(src, starts[last]), colon, comma)}
 }
 
 // removeItem removes item i of container c with the separator that joins it
