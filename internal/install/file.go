@@ -210,3 +210,13 @@ func (c *Change) Apply() (backup string, err error) {
 	}
 	return backup, nil
 }
+
+// Load reads a target's file as install would (symlinks followed, size
+// bounded): path is the file read, exists false when there is none.
+func Load(t Target) (data []byte, path string, exists bool, err error) {
+	c, err := read(t)
+	if err != nil {
+		return nil, "", false, err
+	}
+	return c.Old, c.Path, c.Existed, nil
+}

@@ -294,3 +294,61 @@ func removeCursorStep(file string) stepFunc {
 		return edit{}, true, nil
 	}
 }
+
+// Entry is one of aport's hook entries in a configuration file.
+type Entry struct {
+	Event   string // PreToolUse (Claude Code), or the Cursor event
+	Matcher string // Claude Code's matcher ("*" for every tool); "" for Cursor
+	Command string
+}
+
+// Entries lists aport's hook entries in a document, for `aport doctor` and
+// the like. A blank document has none.
+func Entries(host string, src []byte, file string) ([]Entry, error) {
+	if empty(src) {
+		return nil, nil
+	}
+	var out []Entry
+	_, err := run(src, file, func(src []byte, root *node, st style) (edit, bool, error) {
+		hooks, _, err := root.get("hooks")
+		if err != nil {
+			return edit{}, false, dupError(file, src, root, "the document", err)
+		}
+		if hooks == nil {
+			return edit{}, true, nil
+		}
+		cmdOf := func(n *node) string { c, _, _ := n.get("command"); return c.str }
+		switch host {
+		case Claude:
+			ptu, found, err := claudeEntries(file, src, hooks)
+			if err != nil {
+				return edit{}, false, err
+			}
+			for _, f := range found {
+				m, _, _ := ptu.elems[f.group].get("matcher")
+				e := Entry{Event: "PreToolUse", Command: cmdOf(f.n)}
+				if m != nil && m.kind == '"' {
+					e.Matcher = m.str
+				}
+				out = append(out, e)
+			}
+		case Cursor:
+			if hooks.kind != '{' {
+				return edit{}, false, shapeError(file, src, hooks, "hooks", "an object keyed by event name")
+			}
+			for _, ev := range CursorEvents {
+				_, found, err := cursorEntries(file, src, hooks, ev)
+				if err != nil {
+					return edit{}, false, err
+				}
+				for _, f := range found {
+					out = append(out, Entry{Event: ev, Command: cmdOf(f.n)})
+				}
+			}
+		default:
+			return edit{}, false, fmt.Errorf("unknown host %q (claude-code, cursor)", host)
+		}
+		return edit{}, true, nil
+	})
+	return out, err
+}

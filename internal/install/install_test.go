@@ -480,3 +480,31 @@ func TestProjectLinkOutside(t *testing.T) {
 		t.Fatalf("link inside the project: %v %v", c, err)
 	}
 }
+
+func TestEntries(t *testing.T) {
+	t.Parallel()
+	for _, host := range []string{Claude, Cursor} {
+		out, _ := Merge(host, nil, "f", cmdFor(host))
+		got, err := Entries(host, out, "f")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if host == Cursor {
+			want = len(CursorEvents)
+		}
+		if len(got) != want || got[0].Command != cmdFor(host) {
+			t.Errorf("%s: Entries = %+v", host, got)
+		}
+		if host == Claude && (got[0].Event != "PreToolUse" || got[0].Matcher != "*") {
+			t.Errorf("%+v", got[0])
+		}
+		back, _, _ := Remove(host, out, "f")
+		if got, err := Entries(host, back, "f"); err != nil || len(got) != 0 {
+			t.Errorf("%s after Remove: %+v %v", host, got, err)
+		}
+	}
+	if _, err := Entries(Claude, []byte(`{"hooks":[]}`), "f"); err == nil {
+		t.Error("Entries accepted a malformed file")
+	}
+}
