@@ -154,8 +154,42 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	case code = <-result:
 		return code
 	case <-timer.C:
-		return r.answer(eval.Deny(time.Now(), "oap.evaluator_error", fmt.Sprintf("aport could not decide within %s (a passport, audit log or state file may be blocked) and denied the call", evalDeadline)))
+		d := eval.Deny(time.Now(), "oap.evaluator_error", fmt.Sprintf("aport could not decide within %s (a passport, audit log or state file may be blocked) and denied the call", evalDeadline))
+		return r.answerBare(d, quickHost(args, getenv))
 	}
+}
+
+// quickHost reads --host from the arguments or APORT_HOST without parsing
+// anything else, for the answer given when the evaluation hangs.
+func quickHost(args []string, getenv func(string) string) string {
+	h := getenv("APORT_HOST")
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--host="); ok {
+			h = v
+		} else if a == "--host" && i+1 < len(args) {
+			h = args[i+1]
+		}
+	}
+	if h, err := hooks.ParseHost(h); err == nil && h != "auto" {
+		return h
+	}
+	return hooks.Claude
+}
+
+// answerBare answers without touching the state of the evaluation that is
+// still running (used when it hangs): no audit event can be written safely.
+func (r *evalRun) answerBare(d *eval.Decision, host string) int {
+	r.answered.Lock()
+	defer r.answered.Unlock()
+	if r.done {
+		return 2
+	}
+	r.done = true
+	var out bytes.Buffer
+	_ = hooks.Encode(&out, host, d)
+	_, _ = r.stdout.Write(out.Bytes())
+	fmt.Fprintln(r.stderr, hooks.Summary(d))
+	return 2
 }
 
 func (r *evalRun) main(args []string, stdin io.Reader) int {

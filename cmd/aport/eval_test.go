@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func evalEnv(t *testing.T) func(string) string {
+	dir := t.TempDir()
+	env := map[string]string{
+		"HOME":            filepath.Join(dir, "home"),
+		"APORT_HOME":      filepath.Join(dir, "home", ".aport"),
+		"APORT_AUDIT_LOG": filepath.Join(dir, "audit.jsonl"),
+		"APORT_STATE_DIR": filepath.Join(dir, "state"),
+	}
+	p := filepath.Join(dir, "passport.json")
+	os.WriteFile(p, []byte(`{"id":"p","capabilities":["web.search"]}`), 0o600)
+	env["APORT_PASSPORT"] = p
+	return func(k string) string { return env[k] }
+}
+
+const searchPayload = `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"WebSearch","tool_input":{"query":"q"}}`
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+func TestEvalUnwritableStdoutDenies(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run([]string{"eval"}, strings.NewReader(searchPayload), failWriter{}, &stderr, evalEnv(t))
+	if code != 2 {
+		t.Fatalf("exit %d with stdout unwritable, want 2", code)
+	}
+}
+
+func TestEvalOversizeInputDenies(t *testing.T) {
+	big := `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"WebSearch","tool_input":{"query":"` + strings.Repeat("a", maxInput) + `"}}`
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval"}, strings.NewReader(big), &stdout, &stderr, evalEnv(t))
+	if code != 2 || !strings.Contains(stdout.String(), `"deny"`) || !strings.Contains(stderr.String(), "larger than") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// panicReader makes the evaluation panic while reading stdin.
+type panicReader struct{}
+
+func (panicReader) Read([]byte) (int, error) { panic("boom") }
+
+func TestEvalPanicDenies(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval", "--host", "cursor"}, panicReader{}, &stdout, &stderr, evalEnv(t))
+	if code != 2 {
+		t.Fatalf("exit %d after a panic, want 2", code)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || out["permission"] != "deny" {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "oap.evaluator_error") {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+}
+
+// blockingReader never returns: the deadline must answer deny.
+type blockingReader struct{ ch chan struct{} }
+
+func (b blockingReader) Read([]byte) (int, error) { <-b.ch; return 0, nil }
+
+func TestEvalDeadlineDenies(t *testing.T) {
+	old := evalDeadline
+	evalDeadline = 200 * time.Millisecond
+	defer func() { evalDeadline = old }()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval"}, blockingReader{make(chan struct{})}, &stdout, &stderr, evalEnv(t))
+	if code != 2 || !strings.Contains(stdout.String(), `"deny"`) {
+		t.Fatalf("exit %d stdout %q", code, stdout.String())
+	}
+}
+
+func TestEvalAllowsAndAudits(t *testing.T) {
+	env := evalEnv(t)
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+	if code != 0 || !strings.Contains(stdout.String(), `"allow"`) {
+		t.Fatalf("exit %d stdout %q stderr %q", code, stdout.String(), stderr.String())
+	}
+	b, err := os.ReadFile(env("APORT_AUDIT_LOG"))
+	if err != nil || bytes.Count(b, []byte("\n")) != 1 {
+		t.Fatalf("audit log: %v %q", err, b)
+	}
+}
+
+func FuzzEval(f *testing.F) {
+	f.Add([]byte(searchPayload))
+	f.Add([]byte(`{"tool":"web.search","input":{"query":"x"}}`))
+	f.Add([]byte(`{"conversation_id":"c","workspace_roots":["/w"],"hook_event_name":"beforeShellExecution","command":"ls","cwd":""}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		env := evalEnv(t)
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"eval"}, bytes.NewReader(payload), &stdout, &stderr, env)
+		if code != 0 && code != 2 {
+			t.Fatalf("exit %d", code)
+		}
+		if !json.Valid(stdout.Bytes()) {
+			t.Fatalf("stdout is not JSON: %q", stdout.String())
+		}
+		if code == 0 && !bytes.Contains(stdout.Bytes(), []byte(`"allow"`)) {
+			t.Fatalf("exit 0 without allow: %q", stdout.String())
+		}
+	})
+}
