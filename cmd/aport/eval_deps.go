@@ -150,7 +150,7 @@ func applyBreakglass(stateDir string, d *eval.Decision, now time.Time) {
 // audit appends the decision's event. Any failure denies the call.
 func (r *evalRun) audit(d *eval.Decision) error {
 	ev := &audit.Event{
-		TS:             d.CreatedAt,
+		TS:             r.now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Host:           r.host,
 		Decision:       decisionWord(d),
 		Reason:         firstCode(d),
