@@ -83,9 +83,10 @@ func isHookConfig(abs string) bool {
 	lb := strings.ToLower(base)
 	switch strings.ToLower(parent) {
 	case ".claude":
-		return strings.HasPrefix(lb, "settings") && strings.HasSuffix(lb, ".json") || lb == "hooks"
+		// settings.json, settings.local.json and their .aport-backup copies
+		return strings.HasPrefix(lb, "settings") && strings.Contains(lb, ".json") || lb == "hooks"
 	case ".cursor":
-		return lb == "hooks.json" || lb == "hooks"
+		return strings.HasPrefix(lb, "hooks.json") || lb == "hooks"
 	}
 	// a directory holding the configs: .claude or .cursor itself
 	return lb == ".claude" || lb == ".cursor"
