@@ -180,7 +180,7 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 	if newFile {
 		syncDir(filepath.Dir(opt.Path))
 	}
-	return nil
+	return writeHead(opt.Path, ev.Seq, ev.Hash)
 }
 
 func syncDir(dir string) {

@@ -249,6 +249,16 @@ func TestTamper(t *testing.T) {
 			ls[last] = ls[last][:len(ls[last])-1]
 			return ls
 		}, 10, "truncated"},
+		{"delete the last line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return ls[:9]
+		}, 10, "events deleted from the end: the log ends at seq 9, but seq 10 was written"},
+		{"delete the last three lines", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			return ls[:7]
+		}, 8, "the log ends at seq 7, but seq 10"},
+		{"replace the last line by a forged one", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			ls[9] = forged(t, ls[8], l.key.ID)
+			return ls
+		}, 10, "signature does not verify"},
 		{"blank line", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
 			return append(ls[:7:7], append([][]byte{[]byte("\n")}, ls[7:]...)...)
 		}, 8, "not a valid JSON event"},
@@ -386,10 +396,19 @@ func TestRotation(t *testing.T) {
 		t.Fatalf("scan saw %d", n)
 	}
 
+	// Deleting the live file loses the newest events.
+	live, _ := os.ReadFile(l.opt.Path)
+	os.Remove(l.opt.Path)
+	_, err = Verify(l.opt.Path, l.pubs, 2)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Segment != segs[len(segs)-1] || !strings.Contains(ve.Problem, "but seq 40 was written") {
+		t.Fatalf("without the live file: %v", err)
+	}
+	os.WriteFile(l.opt.Path, live, 0o600)
+
 	// Deleting the oldest segment loses the genesis.
 	os.Rename(segs[0], segs[0]+".bak")
 	_, err = Verify(l.opt.Path, l.pubs, 2)
-	var ve *VerifyError
 	if !errors.As(err, &ve) || ve.Line != 1 || !strings.Contains(ve.Problem, "genesis") {
 		t.Fatalf("without segment 1: %v", err)
 	}
@@ -470,6 +489,21 @@ func TestAppendErrors(t *testing.T) {
 		f.Close()
 		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "no valid event") {
 			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("unreadable head record", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 2)
+		os.WriteFile(HeadPath(l.opt.Path), []byte("garbage"), 0o600)
+		_, err := Verify(l.opt.Path, l.pubs, 1)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "head record is unreadable") {
+			t.Fatalf("got %v", err)
+		}
+		// The next append rewrites it.
+		l.appendN(t, 1)
+		if _, err := Verify(l.opt.Path, l.pubs, 1); err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("no paths", func(t *testing.T) {

@@ -86,7 +86,11 @@ func VerifyWith(path string, opt VerifyOptions) (*Summary, error) {
 	} else if len(segs) == 0 || !errors.Is(err, os.ErrNotExist) {
 		return nil, &VerifyError{Segment: path, Problem: "cannot read the audit log: " + unwrapPath(err), Err: err}
 	}
-	v := &verifier{opt: opt, sum: &Summary{}, lastHash: Genesis}
+	hd, err := readHead(path)
+	if err != nil {
+		return nil, &VerifyError{Segment: HeadPath(path), Problem: "the head record is unreadable (" + err.Error() + "); it holds the newest event's seq and hash, and is rewritten by the next append", Err: err}
+	}
+	v := &verifier{opt: opt, sum: &Summary{}, lastHash: Genesis, head: hd, path: path}
 	for i, seg := range segs {
 		prev := ""
 		if i > 0 {
@@ -97,6 +101,13 @@ func VerifyWith(path string, opt VerifyOptions) (*Summary, error) {
 		}
 	}
 	sum := v.finish()
+	if hd != nil && hd.Seq > sum.LastSeq {
+		if v.lastSeg == "" {
+			v.lastSeg = path
+		}
+		return sum, &VerifyError{Segment: v.lastSeg, Line: v.lastLine + 1, Problem: fmt.Sprintf(
+			"events deleted from the end: the log ends at seq %d, but seq %d was written (head record %s)", sum.LastSeq, hd.Seq, HeadPath(path))}
+	}
 	if len(sum.Recovered) > 0 && !opt.AllowRecovered {
 		r := sum.Recovered[0]
 		return sum, &VerifyError{Segment: r.Segment, Line: r.Line, Problem: fmt.Sprintf(
@@ -119,6 +130,10 @@ type verifier struct {
 	lastSeq  int64
 	lastHash string
 	kids     map[string]bool
+	head     *head
+	path     string
+	lastSeg  string
+	lastLine int
 }
 
 func (v *verifier) finish() *Summary {
@@ -369,6 +384,7 @@ func (s *sequencer) fail(line int, format string, args ...any) error {
 
 func (s *sequencer) line(n int, r *lineResult) error {
 	v := s.v
+	v.lastSeg, v.lastLine = s.seg, n
 	if r.problem != "" {
 		if s.run == nil {
 			s.run = &run{line: n, problem: r.problem}
@@ -407,6 +423,9 @@ func (s *sequencer) line(n int, r *lineResult) error {
 	}
 	if (s.events > 0 || s.prevSeg == "") && r.segPrev != "" {
 		return s.fail(n, "segment_prev %q on an event that does not start a segment after another (segments missing, or the line was moved)", r.segPrev)
+	}
+	if h := v.head; h != nil && h.Seq == r.seq && h.Hash != r.hash {
+		return s.fail(n, "seq %d does not have the hash the head record %s holds: the end of the log was replaced", r.seq, HeadPath(v.path))
 	}
 	s.events++
 	v.lastSeq, v.lastHash = r.seq, r.hash
