@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -28,7 +29,12 @@ type head struct {
 
 // writeHead overwrites the fixed-size head record with one write at offset 0.
 func writeHead(path string, seq int64, hash string) error {
-	b, _ := json.Marshal(head{Hash: hash, Seq: seq})
+	// Written by hand: encoding/json's first use in a process costs more
+	// than the rest of the append.
+	b := appendJCSString([]byte(`{"hash":`), hash)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, '}')
 	if len(b) >= headSize {
 		return fmt.Errorf("audit head record too long")
 	}
@@ -46,9 +52,11 @@ func writeHead(path string, seq int64, hash string) error {
 		f.Close()
 		return fmt.Errorf("audit head record: %w", err)
 	}
-	if err := f.Truncate(headSize); err != nil {
-		f.Close()
-		return fmt.Errorf("audit head record: %w", err)
+	if st, err := f.Stat(); err == nil && st.Size() > headSize {
+		if err := f.Truncate(headSize); err != nil {
+			f.Close()
+			return fmt.Errorf("audit head record: %w", err)
+		}
 	}
 	return f.Close()
 }
