@@ -37,6 +37,9 @@ func decodeGeneric(m Payload) (*eval.Call, error) {
 		return nil, err
 	}
 	c.Input = raw
+	if capability, ok := genericAliases[tool]; ok {
+		tool = capability
+	}
 	if _, known := packs.ForCapability(tool); !known {
 		return c, nil // unknown tool: the evaluator denies it
 	}
@@ -80,6 +83,13 @@ func decodeGeneric(m Payload) (*eval.Call, error) {
 	}
 	c.Ctx.Fields = fields
 	return c, nil
+}
+
+// genericAliases lets a generic payload name a capability by its pack-style
+// name (the contract's tool column) as well as by its capability id.
+var genericAliases = map[string]string{
+	"messaging.message.send": "messaging.send",
+	"code.repository.merge":  "repo.merge",
 }
 
 func encodeGeneric(d *eval.Decision) []byte {
