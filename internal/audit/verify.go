@@ -288,6 +288,17 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 // checkChunk does everything about a line that does not need the line
 // before it: parse, canonical form, hash, key, and (batched) signature.
 func (v *verifier) checkChunk(c *chunk) {
+	defer func() {
+		// Never let a bug in checking take the process down: every line
+		// not yet judged is reported as unverifiable.
+		if r := recover(); r != nil {
+			for i := range c.res {
+				if c.res[i].problem == "" {
+					c.res[i].problem = fmt.Sprintf("could not be checked (internal error: %v)", r)
+				}
+			}
+		}
+	}()
 	type pending struct {
 		i   int
 		msg []byte
