@@ -318,10 +318,7 @@ func (r *evalRun) protector() *eval.Protector {
 	}
 	for _, p := range []string{f.passport, f.audit, f.auditKey, f.auditKey + ".pub", f.state, f.issuerKey} {
 		if a := abs(p); a != "" {
-			pr.Files = append(pr.Files, a)
-			if real, err := filepath.EvalSymlinks(a); err == nil && real != a {
-				pr.Files = append(pr.Files, real)
-			}
+			pr.Files = append(pr.Files, a) // symlinks are resolved by the Protector when first asked
 		}
 	}
 	if a := abs(f.auditKey); a != "" {

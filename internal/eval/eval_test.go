@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,24 @@ func TestProtector(t *testing.T) {
 	}
 	if !pr.Covers("/home/dev") || !pr.Covers("/") || pr.Covers("/home/dev/demo") {
 		t.Error("Covers")
+	}
+}
+
+func TestProtectorResolvesSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real-aport")
+	if err := os.MkdirAll(filepath.Join(real, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "aport-link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	pr := &Protector{AportHome: link}
+	if !pr.Protected(filepath.Join(real, "audit.jsonl")) {
+		t.Error("the symlink target of $APORT_HOME is not protected")
+	}
+	if !pr.Secret(filepath.Join(real, "keys", "audit.ed25519")) {
+		t.Error("keys under the symlink target are readable")
 	}
 }

@@ -3,6 +3,7 @@ package eval
 import (
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // Protector knows aport's own files: the passport, $APORT_HOME (keys, audit
@@ -13,6 +14,42 @@ type Protector struct {
 	AportHome string   // $APORT_HOME
 	Files     []string // other files aport uses: the passport, audit log, keys, state dir
 	Secrets   []string // private key files and directories: never readable
+
+	once     sync.Once
+	resolved []string // Files and AportHome with symlinks resolved, built on first use
+	secrets  []string // Secrets and $APORT_HOME/keys, likewise
+}
+
+func withResolved(paths []string) []string {
+	out := make([]string, 0, 2*len(paths))
+	for _, f := range paths {
+		if f == "" {
+			continue
+		}
+		out = append(out, f)
+		if real, err := filepath.EvalSymlinks(f); err == nil && real != f {
+			out = append(out, real)
+		}
+	}
+	return out
+}
+
+// all returns AportHome and Files, each also with its symlinks resolved. The
+// resolution (a few syscalls per file) happens only when a call asks.
+func (p *Protector) all() []string {
+	p.resolve()
+	return p.resolved
+}
+
+func (p *Protector) resolve() {
+	p.once.Do(func() {
+		p.resolved = withResolved(append([]string{p.AportHome}, p.Files...))
+		secrets := append([]string(nil), p.Secrets...)
+		if p.AportHome != "" {
+			secrets = append(secrets, filepath.Join(p.AportHome, "keys"))
+		}
+		p.secrets = withResolved(secrets)
+	})
 }
 
 // Protected reports whether changing the absolute, cleaned path would touch
@@ -21,10 +58,7 @@ func (p *Protector) Protected(abs string) bool {
 	if p == nil {
 		return false
 	}
-	if within(abs, p.AportHome) {
-		return true
-	}
-	for _, f := range p.Files {
+	for _, f := range p.all() {
 		if within(abs, f) {
 			return true
 		}
@@ -37,12 +71,13 @@ func (p *Protector) Secret(abs string) bool {
 	if p == nil {
 		return false
 	}
-	for _, f := range p.Secrets {
+	p.resolve()
+	for _, f := range p.secrets {
 		if within(abs, f) {
 			return true
 		}
 	}
-	return p.AportHome != "" && within(abs, filepath.Join(p.AportHome, "keys"))
+	return false
 }
 
 // Covers reports whether abs is an ancestor directory of a protected file:
@@ -51,8 +86,8 @@ func (p *Protector) Covers(abs string) bool {
 	if p == nil {
 		return false
 	}
-	for _, f := range append([]string{p.AportHome}, p.Files...) {
-		if f != "" && within(f, abs) {
+	for _, f := range p.all() {
+		if within(f, abs) {
 			return true
 		}
 	}
