@@ -11,7 +11,11 @@ import (
 func Human(r Record, color bool) string {
 	e := r.Event
 	if e == nil {
-		return fmt.Sprintf("%-19s  %-7s  line %d is not an event (`aport audit verify` says why)", "?", "?", r.Line)
+		where := "a line"
+		if r.Line > 0 {
+			where = fmt.Sprintf("line %d", r.Line)
+		}
+		return fmt.Sprintf("%-19s  %-7s  %s is not an event (`aport audit verify` says why)", "?", "?", where)
 	}
 	ts := e.TS
 	if t, err := time.Parse(time.RFC3339, e.TS); err == nil {

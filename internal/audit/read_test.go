@@ -1,0 +1,84 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestHuman(t *testing.T) {
+	e := sampleEvent(0)
+	e.Reason = "oap.command_not_allowed"
+	cases := []struct {
+		name  string
+		r     Record
+		color bool
+		want  string
+	}{
+		{"deny", Record{Event: e}, false, "2026-11-22 10:00:00  deny     Bash                      oap.command_not_allowed"},
+		{"deny in colour", Record{Event: e}, true, "2026-11-22 10:00:00  \x1b[31mdeny   \x1b[0m  Bash                      oap.command_not_allowed"},
+		{"passport event", Record{Event: &Event{TS: "2026-11-22T10:00:00.5Z", Event: KindPassportSuspend, PassportID: "p-1", Decision: "suspended", Reason: "incident"}}, true,
+			"2026-11-22 10:00:00  \x1b[36mpassport.suspend\x1b[0m  p-1                       incident"},
+		{"break-glass", Record{Event: &Event{TS: "x", Decision: "allow", Tool: "Bash", Reason: "oap.allowed", Breakglass: true}}, false, "x  allow    Bash                      oap.allowed (break-glass)"},
+		{"not an event", Record{Line: 7}, false, "?                    ?        line 7 is not an event (`aport audit verify` says why)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Human(tc.r, tc.color); got != tc.want {
+				t.Fatalf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFollow(t *testing.T) {
+	l := newTestLog(t)
+	l.opt.MaxSegmentBytes = 2000 // rotate while following
+	l.appendN(t, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var seqs []int64
+	done := make(chan error, 1)
+	go func() {
+		done <- Follow(ctx, l.opt.Path, 5*time.Millisecond, func(r Record) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Event != nil {
+				seqs = append(seqs, r.Event.Seq)
+			}
+			return true
+		})
+	}()
+	time.Sleep(30 * time.Millisecond)
+	for i := range 3 {
+		if err := Append(l.opt, sampleEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(seqs)
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := fmt.Sprint(seqs); got != "[3 4 5]" {
+		t.Fatalf("followed seqs %s, want [3 4 5] (the events appended after it started, across a rotation)", got)
+	}
+	if segs, _ := Segments(l.opt.Path); len(segs) == 0 {
+		t.Fatal("the log did not rotate while followed")
+	}
+}
