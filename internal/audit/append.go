@@ -161,7 +161,12 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 	var scratch []byte
 	ev.Hash, scratch = ev.computeHash(scratch)
 	ev.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(key.Sign([]byte(ev.Hash)))
+	start := len(line)
 	line = ev.canonical(append(line, scratch[:0]...), true)
+	// Never write a line that verify would reject.
+	if back, err := Parse(line[start:]); err != nil || back.Hash != ev.Hash {
+		return fmt.Errorf("audit: internal error: the event does not read back in canonical form (%v)", err)
+	}
 	line = append(line, '\n')
 	if len(line) > MaxLineBytes {
 		return fmt.Errorf("audit event is %d bytes, more than %d", len(line), MaxLineBytes)

@@ -669,3 +669,40 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestLongLines(t *testing.T) {
+	l := newTestLog(t)
+	e := sampleEvent(1)
+	e.Input = Redact([]byte(`{"content":"` + strings.Repeat("x", 60<<10) + `","api_key":"s3cr3t"}`))
+	if err := Append(l.opt, e); err != nil {
+		t.Fatal(err)
+	}
+	big := sampleEvent(2)
+	big.Input = json.RawMessage(`"` + strings.Repeat("y", MaxInputBytes+1) + `"`)
+	if err := Append(l.opt, big); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil || sum.Events != 2 {
+		t.Fatalf("%v %+v", err, sum)
+	}
+	ls := l.lines(t)
+	if !bytes.Contains(ls[0], []byte(`"api_key":"[REDACTED]"`)) || bytes.Contains(ls[0], []byte("s3cr3t")) {
+		t.Fatal("the stored input is not redacted")
+	}
+	if !bytes.Contains(ls[1], []byte(`"omitted":"input larger than 65536 bytes"`)) {
+		t.Fatal("an oversize input was stored")
+	}
+
+	for _, tc := range []struct {
+		size    int
+		problem string
+	}{{400 << 10, "not a valid JSON event"}, {MaxLineBytes + 10, "line longer than"}} {
+		l.write(t, append(ls[:2:2], append(bytes.Repeat([]byte("z"), tc.size), '\n')))
+		_, err = Verify(l.opt.Path, l.pubs, 2)
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Line != 3 || !strings.Contains(ve.Problem, tc.problem) {
+			t.Fatalf("%d-byte line: %v", tc.size, err)
+		}
+	}
+}

@@ -225,7 +225,8 @@ const MaxInputBytes = 64 << 10
 
 func canonicalInput(in json.RawMessage) json.RawMessage {
 	if len(in) > MaxInputBytes {
-		return json.RawMessage(fmt.Sprintf(`{"omitted":"input larger than %d bytes","bytes":%d}`, MaxInputBytes, len(in)))
+		// Keys in sorted order: this is the canonical form.
+		return json.RawMessage(fmt.Sprintf(`{"bytes":%d,"omitted":"input larger than %d bytes"}`, len(in), MaxInputBytes))
 	}
 	c, err := jcs.Transform(in)
 	if err != nil {
