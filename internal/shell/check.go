@@ -1,0 +1,350 @@
+package shell
+
+import (
+	"fmt"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// call handles one simple command as written in the text.
+func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
+	for _, w := range ce.Args {
+		c.wordSubst(w, x)
+	}
+	var argv []field
+	for _, w := range ce.Args {
+		if !c.tick() {
+			return
+		}
+		argv = append(argv, c.fields(w)...)
+	}
+	if len(ce.Args) > 0 && hasBrace(ce.Args[0]) && len(argv) > 0 {
+		argv[0].lit = false // {rm,-rf,/} runs rm: a brace expansion is not a command name
+	}
+	name := ""
+	if len(argv) > 0 && argv[0].known() {
+		name = baseName(argv[0].val)
+	}
+	c.assigns(ce.Assigns, x, name, len(ce.Args) == 0)
+	x = c.stdinFrom(redirs, x)
+	c.redirects(redirs, x, joinArgv(argv))
+	if len(argv) == 0 {
+		return
+	}
+	c.exec(argv, x, ce.Pos().Offset())
+}
+
+// stdinFrom notes what the redirections put on standard input.
+func (c *checker) stdinFrom(redirs []*syntax.Redirect, x ctx) ctx {
+	for _, r := range redirs {
+		switch r.Op {
+		case syntax.RdrIn, syntax.RdrInOut:
+			if wordHasDownload(r.Word) {
+				x.stdinDL = true
+			}
+			x.stdin, x.hasStdin = "", false
+		case syntax.WordHdoc:
+			if wordHasDownload(r.Word) {
+				x.stdinDL = true
+			}
+			f := c.field(r.Word)
+			x.stdin, x.hasStdin = f.val+"\n", f.lit
+		case syntax.Hdoc, syntax.DashHdoc:
+			if wordHasDownload(r.Hdoc) {
+				x.stdinDL = true
+			}
+			if r.Hdoc == nil {
+				x.stdin, x.hasStdin = "", true
+				continue
+			}
+			f := c.hdocField(r.Hdoc)
+			x.stdin, x.hasStdin = f.val, f.lit
+		}
+	}
+	return x
+}
+
+// hdocField evaluates a here-document body: quotes inside it are literal.
+func (c *checker) hdocField(w *syntax.Word) field {
+	f := field{text: c.wordText(w), lit: true}
+	var b strings.Builder
+	for _, part := range w.Parts {
+		if l, ok := part.(*syntax.Lit); ok {
+			b.WriteString(unescapeDouble(l.Value))
+			continue
+		}
+		f.lit = false
+	}
+	f.val = b.String()
+	return f
+}
+
+// isWriteRedir reports redirections that open their target for writing.
+func isWriteRedir(r *syntax.Redirect) bool {
+	switch r.Op {
+	case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.AppClob, syntax.RdrAll,
+		syntax.RdrAllClob, syntax.AppAll, syntax.AppAllClob, syntax.RdrInOut:
+		return true
+	case syntax.DplOut:
+		// >&2 and >&- duplicate a descriptor; >&file writes the file
+		v := r.Word.Lit()
+		if v == "-" || v == "" && len(r.Word.Parts) == 0 {
+			return false
+		}
+		for _, ch := range strings.TrimSuffix(v, "-") {
+			if ch < '0' || ch > '9' {
+				return true
+			}
+		}
+		return v == "" // not a literal: may be a file
+	}
+	return false
+}
+
+// redirects walks the substitutions of redirections and checks their targets.
+func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
+	for _, r := range redirs {
+		if r == nil || !c.tick() {
+			continue
+		}
+		c.wordSubst(r.Word, x)
+		c.wordSubst(r.Hdoc, x)
+		if r.Word == nil {
+			continue
+		}
+		switch {
+		case isWriteRedir(r):
+			t := c.field(r.Word)
+			label := cmd
+			if label == "" {
+				label = c.wordText(r)
+			}
+			c.deviceWrite(t, label, "redirection to")
+			if !x.remote {
+				c.checkWrite(target{f: t}, label, "redirection to")
+			}
+			if r.Op == syntax.RdrInOut && !x.remote {
+				c.checkRead(t, label, false)
+			}
+		case r.Op == syntax.RdrIn && !x.remote:
+			c.checkRead(c.field(r.Word), cmd, false)
+		}
+	}
+}
+
+// neutral builtins change only the shell's own state; they need no entry in
+// allowed_commands (denied_commands still applies).
+func isNeutral(name string) bool {
+	switch name {
+	case "cd", "pushd", "popd", "dirs", "pwd", "true", "false", ":", "test", "[",
+		"export", "declare", "local", "readonly", "typeset", "nameref", "unset",
+		"shift", "return", "exit", "break", "continue", "wait", "set", "trap":
+		return true
+	}
+	return false
+}
+
+// exec checks one command (as written or as unwrapped from a wrapper) and
+// then what it runs. off is its position, for function lookup.
+func (c *checker) exec(argv []field, x ctx, off uint) {
+	if len(argv) == 0 || !c.tick() {
+		return
+	}
+	if len(c.res.Commands) >= MaxCommands {
+		c.stop(fmt.Sprintf("the command text runs more than %d commands; split it", MaxCommands))
+		return
+	}
+	text := joinArgv(argv)
+	disp := make([]string, len(argv))
+	for i, f := range argv {
+		disp[i] = f.display()
+	}
+	cmd := Command{Argv: disp, Wrapper: x.wrapper, Cwd: c.cwdOne()}
+	if x.remote {
+		cmd.Cwd = ""
+	}
+	if !argv[0].known() {
+		cmd.Name = baseName(argv[0].display())
+		c.res.Commands = append(c.res.Commands, cmd)
+		f := Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("the command name %s is not a literal (a variable, substitution, glob or brace expansion), so it cannot be checked against allowed_commands (%s); write the command name out", argv[0].text, limitsName)}
+		c.add(f)
+		c.res.Trace = append(c.res.Trace, Trace{Command: text, Rule: f.Message})
+		return
+	}
+	name := baseName(argv[0].val)
+	cmd.Name = name
+	c.res.Commands = append(c.res.Commands, cmd)
+	ti := len(c.res.Trace)
+	c.res.Trace = append(c.res.Trace, Trace{Command: text})
+	mark := len(c.res.Findings)
+
+	if defs := c.funcs[name]; defs != nil && !x.noFunc {
+		at := off
+		if len(c.stack) > 0 {
+			at = c.callOff // a body runs when its outermost caller runs
+		}
+		before := false
+		for _, d := range defs {
+			if d.scope < c.curScope || (d.scope == c.curScope && d.off < at) {
+				before = true
+			}
+		}
+		c.callFunc(name, defs, x, off)
+		if before {
+			c.res.Trace[ti] = Trace{Command: text, OK: true, Rule: "function defined in the text (its body is checked)"}
+			return
+		}
+	}
+
+	rule := c.policy(argv, name, text, x)
+	c.danger(argv, name, text, x)
+	if !x.remote {
+		c.protect(argv, name, text)
+		c.readArgs(argv, name, text)
+	}
+	if name == "aport" {
+		c.aport(argv, text)
+	}
+	c.varArgs(argv, name, text, x)
+	switch name {
+	case "cd", "pushd", "popd":
+		c.chdir(argv, name, text, x)
+	}
+	for _, f := range c.res.Findings[mark:] {
+		if f.Command == text {
+			c.res.Trace[ti].Rule = f.Message
+			break
+		}
+	}
+	if c.res.Trace[ti].Rule == "" {
+		c.res.Trace[ti] = Trace{Command: text, OK: true, Rule: rule}
+	}
+	c.unwrap(argv, name, text, x, off)
+}
+
+// policy applies denied_commands, allowed_commands, ask_commands and
+// denied_args. It returns the allowing rule for the trace.
+func (c *checker) policy(argv []field, name, text string, x ctx) string {
+	denied := false
+	for _, p := range c.pats.denied {
+		if p.matchDeny(argv, name) {
+			denied = true
+			c.add(Finding{Code: CodeDenied, Command: text,
+				Message: fmt.Sprintf("%s matches denied_commands entry %q (%s); denied entries win over allowed_commands", text, p.raw, limitsName)})
+		}
+	}
+	for _, da := range c.pol.DeniedArgs {
+		for _, f := range argv[1:] {
+			if f.lit && matchArg(da, f.val) {
+				denied = true
+				c.add(Finding{Code: CodeDenied, Command: text,
+					Message: fmt.Sprintf("%s: argument %q matches denied_args entry %q (%s); drop the argument", text, f.val, da, limitsName)})
+			}
+		}
+	}
+	rule := ""
+	if isNeutral(name) {
+		rule = "shell builtin: needs no entry in allowed_commands"
+	} else {
+		for _, p := range c.pats.allowed {
+			if p.matchPrefix(argv) {
+				rule = fmt.Sprintf("allowed by %q", p.raw)
+				break
+			}
+		}
+		if rule == "" {
+			c.add(Finding{Code: CodeNotAllowed, Command: text,
+				Message: fmt.Sprintf("%s is not in allowed_commands (%s); %s", c.shownName(argv, name), limitsName, c.allowedList())})
+			return ""
+		}
+	}
+	if !denied {
+		for _, p := range c.pats.ask {
+			if p.matchPrefix(argv) {
+				c.res.Ask = append(c.res.Ask, Finding{Code: CodeNotAllowed, Command: text,
+					Message: fmt.Sprintf("%s matches ask_commands entry %q (%s): it runs only after the user confirms", text, p.raw, limitsName)})
+				rule += fmt.Sprintf(", ask (%q)", p.raw)
+				break
+			}
+		}
+	}
+	return rule
+}
+
+// shownName is the command as a message names it: the name, and its
+// subcommand when the allow list has entries for subcommands of that name.
+func (c *checker) shownName(argv []field, name string) string {
+	if len(argv) > 1 && argv[1].known() && !strings.HasPrefix(argv[1].val, "-") {
+		for _, p := range c.pats.allowed {
+			if len(p.words) > 1 && p.words[0] == name {
+				return name + " " + argv[1].val
+			}
+		}
+	}
+	return name
+}
+
+// allowedList is the allow list as messages show it, truncated.
+func (c *checker) allowedList() string {
+	if len(c.pol.Allowed) == 0 {
+		return "allowed_commands is empty, so no command is allowed"
+	}
+	const show = 12
+	var b strings.Builder
+	b.WriteString("allowed: ")
+	for i, a := range c.pol.Allowed {
+		if i == show {
+			fmt.Fprintf(&b, ", ... (%d more)", len(c.pol.Allowed)-show)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if len(a) > 60 {
+			a = a[:57] + "..."
+		}
+		b.WriteString(a)
+	}
+	return b.String()
+}
+
+// checkInitialDir applies allowed_working_directories to the call's cwd.
+func (c *checker) checkInitialDir() {
+	if !c.pol.HasAllowedDirs {
+		return
+	}
+	if len(c.cwd.dirs) == 0 {
+		c.add(Finding{Code: CodeDirectory,
+			Message: fmt.Sprintf("the working directory %q is not an absolute path, so allowed_working_directories (%s) cannot be checked", c.env.Cwd, limitsName)})
+		return
+	}
+	c.checkDir(c.cwd.dirs[0], "")
+}
+
+func (c *checker) checkDir(dir, cmd string) {
+	if !c.pol.HasAllowedDirs {
+		return
+	}
+	for _, g := range c.pol.AllowedDirs {
+		if matchDir(g, dir) {
+			return
+		}
+	}
+	list := strings.Join(c.pol.AllowedDirs, ", ")
+	if list == "" {
+		list = "none (the list is empty)"
+	}
+	c.add(Finding{Code: CodeDirectory, Command: cmd,
+		Message: fmt.Sprintf("the working directory %s is not in allowed_working_directories (%s); allowed: %s", dir, limitsName, list)})
+}
+
+func hasBrace(w *syntax.Word) bool {
+	for _, p := range w.Parts {
+		if _, ok := p.(*syntax.BraceExp); ok {
+			return true
+		}
+	}
+	return false
+}

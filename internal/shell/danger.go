@@ -1,0 +1,272 @@
+package shell
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// opt is one parsed option.
+type opt struct {
+	name string // "-r", "--recursive"
+	val  field
+}
+
+// parseArgs splits args into options and operands the GNU way: options may
+// follow operands, "--" ends them. shortVal and longVal are as in scanOpts.
+// A word that is not a literal is an operand.
+func parseArgs(args []field, shortVal, longVal string) (opts []opt, pos []field) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		v := a.val
+		if !a.lit || len(v) < 2 || v[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		if v == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(v, "--") {
+			name, val, has := strings.Cut(v[2:], "=")
+			vf := litField(val)
+			if !has && strings.Contains(longVal, " "+name+" ") && i+1 < len(args) {
+				i++
+				vf = args[i]
+			}
+			opts = append(opts, opt{"--" + name, vf})
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			ch := v[k]
+			if strings.IndexByte(shortVal, ch) >= 0 {
+				vf := litField(v[k+1:])
+				if k+1 == len(v) && i+1 < len(args) {
+					i++
+					vf = args[i]
+				}
+				opts = append(opts, opt{"-" + string(ch), vf})
+				break
+			}
+			opts = append(opts, opt{"-" + string(ch), field{lit: true}})
+		}
+	}
+	return opts, pos
+}
+
+func hasOpt(opts []opt, names ...string) bool {
+	for _, o := range opts {
+		for _, n := range names {
+			if o.name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// systemDir reports the top-level system directories (and a few second-level
+// ones) whose recursive removal or mode change wrecks the machine.
+func systemDir(p string) bool {
+	switch p {
+	case "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
+		"/root", "/sbin", "/srv", "/sys", "/usr", "/var",
+		"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local", "/usr/share", "/usr/include",
+		"/var/lib", "/Users", "/System", "/Library", "/Applications", "/private", "/Volumes":
+		return true
+	}
+	return false
+}
+
+// critical reports whether a resolved path is /, the home directory, a
+// system directory, or a glob directly inside one of them (/*, ~/*, /usr/*).
+func (c *checker) critical(p string, glob bool) bool {
+	home := path.Clean(c.env.Home)
+	isCrit := func(d string) bool { return d == "/" || (c.env.Home != "" && d == home) || systemDir(d) }
+	if !glob {
+		return isCrit(p)
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i, s := range segs {
+		if strings.ContainsAny(s, "*?[") {
+			if i != len(segs)-1 {
+				return false
+			}
+			return isCrit("/" + strings.Join(segs[:i], "/"))
+		}
+	}
+	return isCrit(p)
+}
+
+// resolveAll makes a literal path absolute against every possible working
+// directory. known is false for a relative path when the directory is not known.
+func (c *checker) resolveAll(f field) (out []string, known bool) {
+	v := f.val
+	if path.IsAbs(v) {
+		return []string{path.Clean(v)}, true
+	}
+	if len(c.cwd.dirs) == 0 {
+		return nil, false
+	}
+	for _, d := range c.cwd.dirs {
+		out = append(out, path.Join(d, v))
+	}
+	return out, true
+}
+
+func (c *checker) dangerous(text, what string) {
+	c.add(Finding{Code: CodeDangerous, Command: text,
+		Message: fmt.Sprintf("%s: %s is in the built-in catalogue of catastrophic operations, denied whatever the passport allows", text, what)})
+}
+
+// criticalTargets reports the first operand that is a critical path.
+func (c *checker) criticalTarget(pos []field) string {
+	for _, f := range pos {
+		if !f.lit || f.val == "" {
+			continue
+		}
+		ps, _ := c.resolveAll(f)
+		for _, p := range ps {
+			if c.critical(p, f.glob) {
+				return f.val
+			}
+		}
+	}
+	return ""
+}
+
+// safeDevice lists the device files writing to which harms nothing.
+func safeDevice(p string) bool {
+	switch p {
+	case "/dev/null", "/dev/zero", "/dev/full", "/dev/stdout", "/dev/stderr", "/dev/stdin", "/dev/tty", "/dev/random", "/dev/urandom":
+		return true
+	}
+	return strings.HasPrefix(p, "/dev/fd/") || strings.HasPrefix(p, "/dev/pts/") || strings.HasPrefix(p, "/dev/shm/")
+}
+
+// diskDevice reports block devices of disks and partitions.
+func diskDevice(p string) bool {
+	if !strings.HasPrefix(p, "/dev/") {
+		return false
+	}
+	rest := p[len("/dev/"):]
+	for _, pre := range []string{"sd", "nvme", "hd", "xvd", "vd", "mmcblk", "disk", "rdisk", "loop", "md", "dm-", "sr", "nbd", "mapper/", "disk/"} {
+		if strings.HasPrefix(rest, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+// deviceWrite flags a redirection onto a disk device.
+func (c *checker) deviceWrite(t field, text, how string) {
+	if !t.lit {
+		return
+	}
+	ps, _ := c.resolveAll(t)
+	for _, p := range ps {
+		if diskDevice(p) {
+			c.dangerous(text, fmt.Sprintf("%s the disk device %s (overwriting a disk)", how, p))
+			return
+		}
+	}
+}
+
+// danger applies the built-in catalogue of catastrophic operations.
+func (c *checker) danger(argv []field, name, text string, x ctx) {
+	args := argv[1:]
+	switch {
+	case name == "rm":
+		opts, pos := parseArgs(args, "", "")
+		if hasOpt(opts, "--no-preserve-root") {
+			c.dangerous(text, "rm --no-preserve-root")
+			return
+		}
+		if hasOpt(opts, "-r", "-R", "--recursive") {
+			if t := c.criticalTarget(pos); t != "" {
+				c.dangerous(text, fmt.Sprintf("recursive removal of %s (/, the home directory or a system directory)", t))
+			}
+		}
+	case name == "chmod" || name == "chown" || name == "chgrp":
+		opts, pos := parseArgs(args, "", " reference from ")
+		if !hasOpt(opts, "-R", "--recursive") {
+			return
+		}
+		if !hasOpt(opts, "--reference") && len(pos) > 0 {
+			pos = pos[1:] // the mode or owner
+		}
+		if t := c.criticalTarget(pos); t != "" {
+			c.dangerous(text, fmt.Sprintf("recursive %s of %s (/, the home directory or a system directory)", name, t))
+		}
+	case strings.HasPrefix(name, "mkfs") || name == "mke2fs" || name == "mkdosfs" || name == "mkntfs" || name == "wipefs" || name == "blkdiscard":
+		c.dangerous(text, name+" (formatting or wiping a file system)")
+	case name == "dd":
+		for _, a := range args {
+			if a.lit && strings.HasPrefix(a.val, "of=") {
+				ps, _ := c.resolveAll(litField(strings.TrimPrefix(a.val, "of=")))
+				for _, p := range ps {
+					if strings.HasPrefix(p, "/dev/") && !safeDevice(p) {
+						c.dangerous(text, fmt.Sprintf("dd onto the device %s (overwriting a disk)", p))
+						return
+					}
+				}
+			}
+		}
+	case name == "shred":
+		_, pos := parseArgs(args, "nsu", " iterations size random-source remove ")
+		for _, f := range pos {
+			if !f.lit {
+				continue
+			}
+			ps, _ := c.resolveAll(f)
+			for _, p := range ps {
+				if strings.HasPrefix(p, "/dev/") && !safeDevice(p) {
+					c.dangerous(text, fmt.Sprintf("shred of the device %s (wiping a disk)", p))
+					return
+				}
+			}
+		}
+	case name == "fdisk" || name == "gdisk":
+		opts, _ := parseArgs(args, "bcuLS", "")
+		if !hasOpt(opts, "-l", "--list", "-V", "--version", "-h", "--help", "-s", "--getsz") {
+			c.dangerous(text, name+" (rewriting a partition table)")
+		}
+	case name == "cfdisk":
+		opts, _ := parseArgs(args, "", "")
+		if !hasOpt(opts, "-h", "--help", "-V", "--version") {
+			c.dangerous(text, name+" (rewriting a partition table)")
+		}
+	case name == "sfdisk":
+		opts, _ := parseArgs(args, "NXY", "")
+		if !hasOpt(opts, "-l", "--list", "-d", "--dump", "-s", "--show-size", "-V", "--verify", "-h", "--help",
+			"-v", "--version", "-J", "--json", "-g", "--show-geometry", "-F", "--list-free") {
+			c.dangerous(text, name+" (rewriting a partition table)")
+		}
+	case name == "sgdisk":
+		opts, _ := parseArgs(args, "", "")
+		if !hasOpt(opts, "-p", "--print", "-i", "--info", "-v", "--verify", "-V", "--version", "-?", "--help", "-O", "--print-mbr") {
+			c.dangerous(text, name+" (rewriting a partition table)")
+		}
+	case name == "parted":
+		opts, pos := parseArgs(args, "", "")
+		if hasOpt(opts, "-l", "--list", "-h", "--help", "-v", "--version") {
+			return
+		}
+		if len(pos) <= 1 {
+			c.dangerous(text, "interactive parted (rewriting a partition table)")
+			return
+		}
+		for _, f := range pos[1:] {
+			switch f.val {
+			case "mklabel", "mktable", "mkpart", "mkpartfs", "rm", "resizepart", "resize", "rescue", "name", "set",
+				"toggle", "disk_set", "disk_toggle", "mkfs", "cp", "move", "type":
+				c.dangerous(text, "parted "+f.val+" (rewriting a partition table)")
+				return
+			}
+			if !f.lit {
+				c.dangerous(text, "parted with a command that is not a literal (rewriting a partition table)")
+				return
+			}
+		}
+	}
+}

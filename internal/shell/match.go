@@ -1,0 +1,223 @@
+package shell
+
+import (
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// pattern is one compiled allowed/denied/ask entry.
+type pattern struct {
+	raw   string
+	star  bool     // "*"
+	words []string // the entry's words
+	// deny form: the words that are not flags, and the canonical flags
+	nonflags []string
+	flags    []string
+}
+
+type compiled struct {
+	allowed, denied, ask []pattern
+}
+
+func compile(pol *Policy) compiled {
+	return compiled{
+		allowed: compileList(pol.Allowed),
+		denied:  compileList(pol.Denied),
+		ask:     compileList(pol.Ask),
+	}
+}
+
+func compileList(entries []string) []pattern {
+	out := make([]pattern, 0, len(entries))
+	for _, e := range entries {
+		ws := strings.Fields(e)
+		if len(ws) == 0 {
+			continue // an empty entry matches nothing
+		}
+		p := pattern{raw: e, words: ws, star: len(ws) == 1 && ws[0] == "*"}
+		name := baseName(ws[0])
+		p.nonflags = []string{ws[0]}
+		var sub string
+		for _, w := range ws[1:] {
+			if strings.HasPrefix(w, "-") && len(w) > 1 {
+				p.flags = append(p.flags, canonFlags(name, sub, w)...)
+				continue
+			}
+			if sub == "" {
+				sub = w
+			}
+			p.nonflags = append(p.nonflags, w)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// matchName compares a pattern's first word with argv[0]: an entry with a
+// slash names the path as written, any other entry the basename.
+func matchName(pw string, argv0 field) bool {
+	if !argv0.known() {
+		return false
+	}
+	if strings.Contains(pw, "/") {
+		return argv0.val == pw || path.Clean(argv0.val) == path.Clean(pw)
+	}
+	name := baseName(argv0.val)
+	return name == pw || (name == "." && pw == "source")
+}
+
+// matchPrefix is the allow/ask semantics: argv starts with the entry's words.
+func (p *pattern) matchPrefix(argv []field) bool {
+	if p.star {
+		return true
+	}
+	if len(argv) < len(p.words) || !matchName(p.words[0], argv[0]) {
+		return false
+	}
+	for i, w := range p.words[1:] {
+		a := argv[i+1]
+		if !a.known() || a.val != w {
+			return false
+		}
+	}
+	return true
+}
+
+// matchDeny is the deny semantics: the command's leading operands are the
+// entry's non-flag words in order, and it carries every flag of the entry in
+// any order, clustered or not, long or short.
+func (p *pattern) matchDeny(argv []field, name string) bool {
+	if p.star {
+		return true
+	}
+	if !matchName(p.words[0], argv[0]) {
+		return false
+	}
+	ops, flags := splitForDeny(name, argv[1:])
+	if len(ops) < len(p.nonflags)-1 {
+		return false
+	}
+	for i, w := range p.nonflags[1:] {
+		if !ops[i].known() || ops[i].val != w {
+			return false
+		}
+	}
+	for _, want := range p.flags {
+		found := false
+		for _, have := range flags {
+			if have == want {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// splitForDeny separates a command's operands from its canonical flags.
+// Values of the global options of git (-C dir, -c key=val) are skipped so
+// `git -C dir push -f` still reads as `git push -f`.
+func splitForDeny(name string, args []field) (ops []field, flags []string) {
+	sub := ""
+	dashdash := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if dashdash || !a.lit || !strings.HasPrefix(a.val, "-") || a.val == "-" {
+			if a.lit && name == "git" && sub == "push" && strings.HasPrefix(a.val, "+") && len(a.val) > 1 {
+				flags = append(flags, "-f") // a +refspec forces
+			}
+			if sub == "" && a.known() {
+				sub = a.val
+			}
+			ops = append(ops, a)
+			continue
+		}
+		if a.val == "--" {
+			dashdash = true
+			continue
+		}
+		if name == "git" && sub == "" {
+			switch a.val {
+			case "-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env":
+				i++
+				continue
+			}
+		}
+		flags = append(flags, canonFlags(name, sub, a.val)...)
+		flags = append(flags, a.val) // the word itself, for single-dash long options (find -delete)
+	}
+	return ops, flags
+}
+
+// canonFlags turns one option word into canonical flags: a cluster -rf is
+// -r and -f; --long=value is --long; well-known long and short spellings of
+// the same option become one.
+func canonFlags(name, sub, w string) []string {
+	if strings.HasPrefix(w, "--") {
+		long := w[2:]
+		if i := strings.IndexByte(long, '='); i >= 0 {
+			long = long[:i]
+		}
+		return []string{canon(name, sub, "--"+long)}
+	}
+	out := make([]string, 0, len(w)-1)
+	for _, ch := range w[1:] {
+		out = append(out, canon(name, sub, "-"+string(ch)))
+	}
+	return out
+}
+
+func canon(name, sub, f string) string {
+	switch name {
+	case "rm", "cp":
+		switch f {
+		case "-R", "--recursive":
+			return "-r"
+		case "--force":
+			return "-f"
+		}
+	case "chmod", "chown", "chgrp":
+		switch f {
+		case "-R", "--recursive":
+			return "-r"
+		}
+	case "git":
+		if sub == "push" {
+			switch f {
+			case "--force", "--force-with-lease", "--force-if-includes":
+				return "-f"
+			case "--delete":
+				return "-d"
+			}
+		}
+	}
+	return f
+}
+
+// matchArg is the denied_args semantics: equal, or a glob match.
+func matchArg(pat, val string) bool {
+	if pat == val {
+		return true
+	}
+	ok, err := doublestar.Match(pat, val)
+	return err == nil && ok
+}
+
+// matchDir matches an allowed_working_directories glob; "/a/**" also allows /a.
+func matchDir(glob, dir string) bool {
+	if glob == dir {
+		return true
+	}
+	if ok, err := doublestar.Match(glob, dir); err == nil && ok {
+		return true
+	}
+	if strings.HasSuffix(glob, "/**") && strings.TrimSuffix(glob, "/**") == dir {
+		return true
+	}
+	return false
+}

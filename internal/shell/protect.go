@@ -1,0 +1,744 @@
+package shell
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// target is a path a command would write, move, delete or change the mode of.
+type target struct {
+	f         field
+	recursive bool // the operation reaches everything below a directory
+}
+
+func targets(fs []field, recursive bool) []target {
+	out := make([]target, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, target{f: f, recursive: recursive})
+	}
+	return out
+}
+
+func optVals(opts []opt, names ...string) []field {
+	var out []field
+	for _, o := range opts {
+		for _, n := range names {
+			if o.name == n {
+				out = append(out, o.val)
+			}
+		}
+	}
+	return out
+}
+
+// writeTargets lists the paths a command writes, per command.
+func writeTargets(name string, args []field) []target {
+	switch name {
+	case "tee":
+		_, pos := parseArgs(args, "", "")
+		return targets(pos, false)
+	case "cp", "install", "ln":
+		opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
+		out := targets(optVals(opts, "-t", "--target-directory"), false)
+		if name == "install" && hasOpt(opts, "-d", "--directory") {
+			return append(out, targets(pos, false)...)
+		}
+		if name == "ln" {
+			return append(out, targets(pos, false)...)
+		}
+		if len(out) == 0 && len(pos) > 0 {
+			out = append(out, target{f: pos[len(pos)-1]})
+		}
+		return out
+	case "mv":
+		opts, pos := parseArgs(args, "tS", " target-directory suffix backup ")
+		out := targets(optVals(opts, "-t", "--target-directory"), true)
+		return append(out, targets(pos, true)...) // sources are removed, the destination replaced
+	case "rsync":
+		opts, pos := parseArgs(args, "efTBM", " rsh rsync-path filter exclude include exclude-from include-from files-from temp-dir log-file password-file port chmod chown backup-dir partial-dir compare-dest copy-dest link-dest info debug out-format timeout contimeout ")
+		out := targets(optVals(opts, "--log-file", "--backup-dir", "--partial-dir"), false)
+		recursive := hasOpt(opts, "--delete", "--delete-before", "--delete-after", "--delete-during", "--delete-excluded", "--del")
+		if len(pos) > 0 {
+			out = append(out, target{f: pos[len(pos)-1], recursive: recursive})
+		}
+		if hasOpt(opts, "--remove-source-files") && len(pos) > 1 {
+			out = append(out, targets(pos[:len(pos)-1], true)...)
+		}
+		return out
+	case "sed":
+		opts, pos := parseArgs(args, "efl", " expression file line-length ")
+		inPlace := false
+		for _, a := range args {
+			if a.lit && (strings.HasPrefix(a.val, "--in-place") || (strings.HasPrefix(a.val, "-") && !strings.HasPrefix(a.val, "--") && strings.Contains(a.val, "i"))) {
+				inPlace = true
+			}
+		}
+		if !inPlace {
+			return nil
+		}
+		if !hasOpt(opts, "-e", "--expression", "-f", "--file") && len(pos) > 0 {
+			pos = pos[1:] // the script
+		}
+		return targets(pos, false)
+	case "perl":
+		inPlace, script := false, false
+		i := 0
+		for ; i < len(args); i++ {
+			a := args[i]
+			if !a.lit || !strings.HasPrefix(a.val, "-") || a.val == "-" {
+				break
+			}
+			if a.val == "--" {
+				i++
+				break
+			}
+			if strings.Contains(a.val, "i") && !strings.HasPrefix(a.val, "-I") {
+				inPlace = true
+			}
+			if strings.HasSuffix(a.val, "e") || strings.HasSuffix(a.val, "E") {
+				script = true
+				i++ // the code
+			}
+		}
+		if !inPlace {
+			return nil
+		}
+		rest := ops(args, i)
+		if !script && len(rest) > 0 {
+			rest = rest[1:]
+		}
+		return targets(rest, false)
+	case "truncate":
+		_, pos := parseArgs(args, "sr", " size reference ")
+		return targets(pos, false)
+	case "rm":
+		opts, pos := parseArgs(args, "", "")
+		return targets(pos, hasOpt(opts, "-r", "-R", "--recursive"))
+	case "rmdir", "unlink", "shred", "mkdir", "touch":
+		_, pos := parseArgs(args, "mnsudtrZ", " mode iterations size random-source date time reference context ")
+		if name == "shred" || name == "rmdir" || name == "unlink" || name == "mkdir" {
+			_, pos = parseArgs(args, "mnsZ", " mode iterations size random-source context ")
+		}
+		return targets(pos, false)
+	case "chmod", "chown", "chgrp":
+		opts, pos := parseArgs(args, "", " reference from ")
+		if !hasOpt(opts, "--reference") && len(pos) > 0 {
+			pos = pos[1:]
+		}
+		return targets(pos, hasOpt(opts, "-R", "--recursive"))
+	case "chattr":
+		var pos []field
+		recursive := false
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a.lit && (a.val == "-v" || a.val == "-p"):
+				i++
+			case a.lit && a.val == "-R":
+				recursive = true
+			case a.lit && len(a.val) > 0 && strings.ContainsRune("-+=", rune(a.val[0])):
+			default:
+				pos = append(pos, a)
+			}
+		}
+		return targets(pos, recursive)
+	case "setfacl":
+		opts, pos := parseArgs(args, "mMxX", " modify modify-file remove remove-file set set-file ")
+		return targets(pos, hasOpt(opts, "-R", "--recursive"))
+	case "dd":
+		var out []target
+		for _, a := range args {
+			if a.lit && strings.HasPrefix(a.val, "of=") {
+				out = append(out, target{f: litField(strings.TrimPrefix(a.val, "of="))})
+			} else if !a.lit && strings.HasPrefix(a.text, "of=") {
+				out = append(out, target{f: a})
+			}
+		}
+		return out
+	case "tar", "bsdtar", "gtar":
+		return tarTargets(args)
+	case "unzip":
+		opts, _ := parseArgs(args, "dx", "")
+		if hasOpt(opts, "-l", "-t", "-v", "-p", "-Z", "-z") {
+			return nil
+		}
+		if d := optVals(opts, "-d"); len(d) > 0 {
+			return targets(d, false)
+		}
+		return []target{{f: litField(".")}}
+	case "patch":
+		opts, pos := parseArgs(args, "oditpDBFrVYzgx", " output directory input strip ifdef prefix fuzz reject-file version-control basename-prefix suffix get ")
+		out := targets(optVals(opts, "-o", "--output", "-d", "--directory", "-r", "--reject-file"), false)
+		if len(pos) > 0 {
+			out = append(out, target{f: pos[0]})
+		}
+		if len(out) == 0 {
+			out = append(out, target{f: litField(".")})
+		}
+		return out
+	case "vim", "vi", "nvim", "nano", "ed", "ex", "emacs", "pico", "micro", "joe", "kak", "hx", "helix", "mcedit":
+		var pos []field
+		for _, a := range args {
+			if a.lit && (strings.HasPrefix(a.val, "-") || strings.HasPrefix(a.val, "+")) {
+				continue
+			}
+			pos = append(pos, a)
+		}
+		return targets(pos, false)
+	case "curl":
+		opts, _ := parseArgs(args, "oDcdHuXAeEKTwxbr", " output dump-header cookie-jar trace trace-ascii stderr libcurl output-dir data header user request user-agent referer cert key config upload-file write-out proxy cookie range data-binary data-raw data-urlencode form ")
+		out := targets(optVals(opts, "-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr", "--libcurl"), false)
+		if dirs := optVals(opts, "--output-dir"); len(dirs) > 0 {
+			out = append(out, targets(dirs, false)...)
+		} else if hasOpt(opts, "-O", "--remote-name", "--remote-name-all", "-J") {
+			out = append(out, target{f: litField(".")})
+		}
+		return out
+	case "wget":
+		opts, _ := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
+		out := targets(optVals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"), false)
+		if dirs := optVals(opts, "-P", "--directory-prefix"); len(dirs) > 0 {
+			out = append(out, targets(dirs, false)...)
+		} else if !hasOpt(opts, "-O", "--output-document", "--spider") {
+			out = append(out, target{f: litField(".")})
+		}
+		return out
+	case "sort":
+		opts, _ := parseArgs(args, "okStT", " output key field-separator buffer-size temporary-directory parallel ")
+		return targets(optVals(opts, "-o", "--output"), false)
+	case "time":
+		opts, _ := parseArgs(args, "fo", " format output ")
+		return targets(optVals(opts, "-o", "--output"), false)
+	case "strace", "ltrace":
+		opts, _ := parseArgs(args, "abeEIoOpPsSuX", " output ")
+		return targets(optVals(opts, "-o", "--output"), false)
+	case "script":
+		_, pos := parseArgs(args, "cEIOTB", " command echo log-in log-out log-timing log-io timing output-limit ")
+		return targets(pos, false)
+	case "gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "zstd", "unzstd", "lzma", "compress", "uncompress":
+		opts, pos := parseArgs(args, "S", " suffix ")
+		if hasOpt(opts, "-c", "--stdout", "--to-stdout", "-l", "--list", "-t", "--test") {
+			return nil
+		}
+		return targets(pos, hasOpt(opts, "-r", "--recursive"))
+	case "find":
+		var out []target
+		del := false
+		var roots []field
+		rootsDone := false
+		for i, a := range args {
+			if !rootsDone && a.lit && (strings.HasPrefix(a.val, "-") || a.val == "(" || a.val == "!") {
+				rootsDone = true
+			}
+			if !rootsDone {
+				roots = append(roots, a)
+				continue
+			}
+			if !a.lit {
+				continue
+			}
+			switch a.val {
+			case "-delete":
+				del = true
+			case "-fprint", "-fprint0", "-fprintf", "-fls":
+				if i+1 < len(args) {
+					out = append(out, target{f: args[i+1]})
+				}
+			}
+		}
+		if del {
+			if len(roots) == 0 {
+				roots = []field{litField(".")}
+			}
+			out = append(out, targets(roots, true)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// tarTargets: extraction writes into -C DIR (or the working directory);
+// creating or appending writes the archive.
+func tarTargets(args []field) []target {
+	var extract, create bool
+	var file, dir []field
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.lit {
+			continue
+		}
+		v := a.val
+		switch {
+		case strings.HasPrefix(v, "--"):
+			name, val, has := strings.Cut(v[2:], "=")
+			switch name {
+			case "extract", "get":
+				extract = true
+			case "create", "append", "update", "catenate", "concatenate", "delete":
+				create = true
+			case "file", "directory":
+				vf := litField(val)
+				if !has && i+1 < len(args) {
+					i++
+					vf = args[i]
+				}
+				if name == "file" {
+					file = append(file, vf)
+				} else {
+					dir = append(dir, vf)
+				}
+			}
+		case strings.HasPrefix(v, "-") || (i == 0 && isLetters(v)):
+			letters := strings.TrimPrefix(v, "-")
+			for k := 0; k < len(letters); k++ {
+				switch letters[k] {
+				case 'x':
+					extract = true
+				case 'c', 'r', 'u', 'A':
+					create = true
+				case 'f', 'C':
+					l := letters[k]
+					var vf field
+					switch {
+					case strings.HasPrefix(v, "-") && k+1 < len(letters):
+						vf = litField(letters[k+1:])
+						k = len(letters)
+					case i+1 < len(args):
+						i++
+						vf = args[i]
+					default:
+						continue
+					}
+					if l == 'C' {
+						dir = append(dir, vf)
+					} else {
+						file = append(file, vf)
+					}
+				}
+			}
+		}
+	}
+	var out []target
+	if extract {
+		if len(dir) == 0 {
+			dir = []field{litField(".")}
+		}
+		out = append(out, targets(dir, false)...)
+	}
+	if create {
+		out = append(out, targets(file, false)...)
+	}
+	return out
+}
+
+func isLetters(s string) bool {
+	for _, ch := range s {
+		if (ch < 'a' || ch > 'z') && (ch < 'A' || ch > 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// protect checks the paths a command writes against self-protection.
+func (c *checker) protect(argv []field, name, text string) {
+	args := argv[1:]
+	if name == "git" {
+		c.gitTargets(args, text)
+		return
+	}
+	for _, t := range writeTargets(name, args) {
+		c.checkWrite(t, text, name+" writing")
+	}
+}
+
+// gitTargets: git checkout -- FILE and git restore FILE overwrite files;
+// git -C DIR moves where they are.
+func (c *checker) gitTargets(args []field, text string) {
+	i := 0
+	var dir *field
+	for i < len(args) {
+		a := args[i]
+		if !a.lit || !strings.HasPrefix(a.val, "-") {
+			break
+		}
+		if a.val == "-C" && i+1 < len(args) {
+			d := args[i+1]
+			dir = &d
+			i += 2
+			continue
+		}
+		if (a.val == "-c" || a.val == "--git-dir" || a.val == "--work-tree") && i+1 < len(args) {
+			i += 2
+			continue
+		}
+		i++
+	}
+	if i >= len(args) || !args[i].lit {
+		return
+	}
+	sub, rest := args[i].val, args[i+1:]
+	var files []field
+	switch sub {
+	case "checkout":
+		for j, a := range rest {
+			if a.lit && a.val == "--" {
+				files = rest[j+1:]
+				break
+			}
+		}
+	case "restore":
+		_, pos := parseArgs(rest, "s", " source ")
+		files = pos
+	default:
+		return
+	}
+	check := func() {
+		for _, f := range files {
+			c.checkWrite(target{f: f}, text, "git "+sub+" of")
+		}
+	}
+	if dir != nil {
+		saved := c.saveCwd()
+		c.setCwd(*dir, "git -C")
+		check()
+		c.cwd = saved
+		return
+	}
+	check()
+}
+
+// loadProbes lists the protected and secret paths derivable from Home and
+// Cwd, used to decide globs and recursive operations on their ancestors.
+func (c *checker) loadProbes() {
+	if c.probesOK {
+		return
+	}
+	c.probesOK = true
+	var cand []string
+	if h := c.env.Home; path.IsAbs(h) {
+		h = path.Clean(h)
+		cand = append(cand, h+"/.aport", h+"/.claude/settings.json", h+"/.claude/settings.local.json", h+"/.cursor/hooks.json")
+		if c.env.Secret != nil {
+			for _, s := range []string{h + "/.aport/keys/audit.ed25519", h + "/.ssh/id_rsa", h + "/.ssh/id_ed25519", h + "/.ssh/id_ecdsa"} {
+				if c.env.Secret(s) {
+					c.secrets = append(c.secrets, s)
+				}
+			}
+		}
+	}
+	if d := c.env.Cwd; path.IsAbs(d) {
+		d = path.Clean(d)
+		cand = append(cand, d+"/.claude/settings.json", d+"/.claude/settings.local.json", d+"/.cursor/hooks.json")
+	}
+	if c.env.Protected != nil {
+		for _, p := range cand {
+			if c.env.Protected(p) {
+				c.probes = append(c.probes, p)
+			}
+		}
+	}
+}
+
+// covers reports whether p (a path or a glob) names q, or — when deep —
+// one of q's ancestors.
+func covers(p string, glob, deep bool, q string) bool {
+	for a := q; ; a = path.Dir(a) {
+		if a == "/" || a == "." {
+			return deep && p == "/"
+		}
+		if a == p || (glob && globMatch(p, a)) {
+			return a == q || deep
+		}
+		if !deep && !glob {
+			return false
+		}
+	}
+}
+
+// globMatch matches a shell glob against a path segment by segment; as in
+// the shell, a leading dot must be matched explicitly.
+func globMatch(pattern, name string) bool {
+	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
+	if len(ps) != len(ns) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ns[i], ".") && !strings.HasPrefix(ps[i], ".") {
+			return false
+		}
+		if ok, err := path.Match(ps[i], ns[i]); err != nil || !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// globUnder reports whether a glob's leading segments match the protected
+// directory q and the path below it is protected: ~/.a*/passport.json.
+func (c *checker) globUnder(p, q string) bool {
+	ps := strings.Split(p, "/")
+	n := len(strings.Split(q, "/"))
+	if len(ps) <= n || !globMatch(strings.Join(ps[:n], "/"), q) {
+		return false
+	}
+	return c.env.Protected(q + "/" + strings.Join(ps[n:], "/"))
+}
+
+// checkWrite applies self-protection to one write target.
+func (c *checker) checkWrite(t target, text, how string) {
+	if !t.f.lit {
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s %s: the path is not a literal, so aport cannot tell whether it is one of its own files; write the path out", how, t.f.text)})
+		return
+	}
+	if t.f.val == "" || t.f.val == "-" {
+		return
+	}
+	ps, known := c.resolveAll(t.f)
+	if !known {
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s %s: the path is relative to a working directory that is not known (cd to a path that is not a literal), so it cannot be checked; use an absolute path", how, t.f.val)})
+		return
+	}
+	for _, p := range ps {
+		if c.isProtected(p, t.f.glob, t.recursive) {
+			c.add(Finding{Code: CodeProtected, Command: text,
+				Message: fmt.Sprintf("%s %s would change aport's own files or a hook configuration (self-protection, independent of the passport); leave them alone", how, p)})
+			return
+		}
+	}
+}
+
+func (c *checker) isProtected(p string, glob, deep bool) bool {
+	if c.env.Protected == nil {
+		return false
+	}
+	if c.env.Protected(p) {
+		return true
+	}
+	if !glob && !deep {
+		return false
+	}
+	c.loadProbes()
+	for _, q := range c.probes {
+		if covers(p, glob, deep, q) || (glob && c.globUnder(p, q)) {
+			return true
+		}
+	}
+	return false
+}
+
+// recursiveReader reports commands that read everything below their
+// directory operands.
+func recursiveReader(name string, args []field) bool {
+	switch name {
+	case "rg", "ag", "ack", "scp", "rsync", "tar", "bsdtar", "gtar", "zip", "7z":
+		return true
+	case "cp":
+		opts, _ := parseArgs(args, "tS", "")
+		return hasOpt(opts, "-r", "-R", "--recursive", "-a", "--archive")
+	case "grep", "egrep", "fgrep", "zgrep":
+		opts, _ := parseArgs(args, "efmABCd", "")
+		return hasOpt(opts, "-r", "-R", "--recursive", "--dereference-recursive")
+	}
+	return false
+}
+
+// readArgs denies any argument naming a private key (no tool may read it).
+func (c *checker) readArgs(argv []field, name, text string) {
+	if c.env.Secret == nil {
+		return
+	}
+	deep := recursiveReader(name, argv[1:])
+	for _, f := range argv[1:] {
+		if !f.lit || f.val == "" {
+			continue
+		}
+		v := f.val
+		if strings.HasPrefix(v, "-") {
+			_, val, has := strings.Cut(v, "=")
+			if !has {
+				continue
+			}
+			v = val
+		} else if i := strings.IndexByte(v, '='); i > 0 && !strings.Contains(v[:i], "/") {
+			v = v[i+1:] // if=FILE, key=FILE
+		}
+		v = strings.TrimPrefix(v, "@") // curl -d @FILE, -F name=@FILE
+		g := f
+		g.val = v
+		c.checkRead(g, text, deep)
+	}
+}
+
+// checkRead applies the no-secret rule to one path being read.
+func (c *checker) checkRead(f field, text string, deep bool) {
+	if c.env.Secret == nil || !f.lit || f.val == "" {
+		return
+	}
+	ps, _ := c.resolveAll(f)
+	for _, p := range ps {
+		bad := c.env.Secret(p)
+		if !bad && (f.glob || deep) {
+			c.loadProbes()
+			for _, q := range c.secrets {
+				if covers(p, f.glob, deep, q) {
+					bad = true
+					break
+				}
+			}
+		}
+		if bad {
+			c.add(Finding{Code: CodeProtected, Command: text,
+				Message: fmt.Sprintf("%s reads %s, a private key no tool may read (self-protection, independent of the passport)", text, p)})
+			return
+		}
+	}
+}
+
+// aport denies running aport itself with a subcommand that changes its
+// state; reading commands are fine.
+func (c *checker) aport(argv []field, text string) {
+	var pos []string
+	var flags []string
+	for _, f := range argv[1:] {
+		if !f.lit {
+			c.aportDenied(text)
+			return
+		}
+		if strings.HasPrefix(f.val, "-") {
+			flag, _, _ := strings.Cut(f.val, "=")
+			flags = append(flags, flag)
+			continue
+		}
+		pos = append(pos, f.val)
+	}
+	for _, fl := range flags {
+		if fl == "-h" || fl == "--help" {
+			return
+		}
+	}
+	at := func(i int) string {
+		if i < len(pos) {
+			return pos[i]
+		}
+		return ""
+	}
+	switch at(0) {
+	case "version", "doctor", "packs", "help":
+		return
+	case "passport":
+		switch at(1) {
+		case "show", "validate", "verify":
+			return
+		}
+	case "audit":
+		switch at(1) {
+		case "verify", "tail", "show":
+			return
+		}
+	case "eval":
+		explain, other := false, false
+		for _, fl := range flags {
+			switch fl {
+			case "--explain":
+				explain = true
+			case "--host":
+			default:
+				other = true
+			}
+		}
+		if explain && !other && len(pos) <= 2 {
+			return
+		}
+	}
+	c.aportDenied(text)
+}
+
+func (c *checker) aportDenied(text string) {
+	c.add(Finding{Code: CodeProtected, Command: text,
+		Message: fmt.Sprintf("%s changes aport's own state (self-protection, independent of the passport); from a tool call only aport version, packs, passport show|validate|verify, audit verify|tail|show, doctor and eval --explain may run", text)})
+}
+
+// setCwd moves the working directory to dir (a cd operand).
+func (c *checker) setCwd(dir field, cmd string) {
+	c.setCwdGuarded(dir, cmd, true)
+}
+
+func (c *checker) setCwdGuarded(dir field, cmd string, guarded bool) {
+	old := c.cwd.dirs
+	if !dir.lit || dir.glob || dir.val == "" {
+		c.cwd.old, c.cwd.dirs = old, nil
+		if c.pol.HasAllowedDirs {
+			c.add(Finding{Code: CodeDirectory, Command: cmd,
+				Message: fmt.Sprintf("%s: the directory %s is not a literal, so allowed_working_directories (%s) cannot be checked; use a literal path", cmd, dir.text, limitsName)})
+		}
+		return
+	}
+	next, known := c.resolveAll(dir)
+	if !known {
+		c.cwd.old, c.cwd.dirs = old, nil
+		return
+	}
+	for _, d := range next {
+		c.checkDir(d, cmd)
+	}
+	if !guarded {
+		next = unionDirs(next, old)
+	}
+	c.cwd.old, c.cwd.dirs = old, next
+}
+
+// chdir follows cd, pushd and popd.
+func (c *checker) chdir(argv []field, name, text string, x ctx) {
+	if x.remote {
+		return
+	}
+	i, lit := scanOpts(argv[1:], "", "", nil)
+	rest := ops(argv[1:], i)
+	if !lit {
+		c.setCwdGuarded(field{text: text}, text, x.guarded)
+		return
+	}
+	switch name {
+	case "cd":
+		switch {
+		case len(rest) == 0:
+			c.setCwdGuarded(litField(c.env.Home), text, x.guarded)
+		case rest[0].lit && rest[0].val == "-":
+			old := c.cwd.old
+			if len(old) == 0 {
+				c.setCwdGuarded(field{text: "-"}, text, x.guarded)
+				return
+			}
+			cur := c.cwd.dirs
+			for _, d := range old {
+				c.checkDir(d, text)
+			}
+			c.cwd.dirs, c.cwd.old = old, cur
+			if !x.guarded {
+				c.cwd.dirs = unionDirs(old, cur)
+			}
+		default:
+			c.setCwdGuarded(rest[0], text, x.guarded)
+		}
+	case "pushd":
+		if len(rest) == 0 || (rest[0].lit && (strings.HasPrefix(rest[0].val, "+") || strings.HasPrefix(rest[0].val, "-"))) {
+			c.cwd.dirs = nil
+			return
+		}
+		cur := c.cwd.dirs
+		c.setCwdGuarded(rest[0], text, x.guarded)
+		c.cwd.stack = append(append([][]string(nil), c.cwd.stack...), cur)
+	case "popd":
+		if len(rest) > 0 || len(c.cwd.stack) == 0 {
+			c.cwd.dirs = nil
+			return
+		}
+		top := c.cwd.stack[len(c.cwd.stack)-1]
+		c.cwd.stack = c.cwd.stack[:len(c.cwd.stack)-1]
+		c.cwd.old, c.cwd.dirs = c.cwd.dirs, top
+	}
+}

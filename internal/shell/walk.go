@@ -1,0 +1,617 @@
+package shell
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// ctx is what a command inherits from where it appears in the text.
+type ctx struct {
+	wrapper  string // what runs it: "sudo", "bash -c", "function f", ...
+	forkCtx  bool   // in a pipeline or in the background (fork bomb detection)
+	guarded  bool   // left operand of &&: a cd there is known to have succeeded for the right one
+	remote   bool   // the text runs on another machine (ssh): no local path checks
+	noFunc   bool   // the name is not looked up among functions (command, builtin, exec)
+	stdinDL  bool   // standard input carries a download (curl ... | this)
+	stdin    string // literal text on standard input (here-document, here-string), for shells
+	hasStdin bool   // stdin is set
+}
+
+// funcDef is one function definition found in the text.
+type funcDef struct {
+	body  *syntax.Stmt
+	scope int
+	off   uint
+	src   string
+}
+
+// cwdState is the set of directories a command may run in.
+type cwdState struct {
+	dirs  []string // possible directories, most likely first; empty means unknown
+	old   []string // $OLDPWD
+	stack [][]string
+}
+
+type checker struct {
+	pol  *Policy
+	env  Env
+	res  *Result
+	pats compiled
+
+	src      string
+	scope    int
+	curScope int
+	funcs    map[string][]funcDef
+	called   map[string]bool
+	stack    []string          // functions being expanded
+	callOff  uint              // position of the outermost call of the function being expanded
+	vars     map[string]string // for-loop variables with a known value
+
+	cwd cwdState
+
+	depth    int
+	nodes    int
+	stopped  bool
+	seen     map[string]bool // findings already reported
+	probes   []string        // protected paths derived from Home and Cwd
+	secrets  []string        // secret paths derived from Home
+	probesOK bool
+}
+
+func newChecker(pol *Policy, env Env, res *Result) *checker {
+	c := &checker{pol: pol, env: env, res: res}
+	c.pats = compile(pol)
+	if d := env.Cwd; path.IsAbs(d) {
+		c.cwd.dirs = []string{path.Clean(d)}
+	}
+	return c
+}
+
+// add records a finding once.
+func (c *checker) add(f Finding) {
+	key := f.Code + "\x00" + f.Command + "\x00" + f.Message
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	if c.seen[key] {
+		return
+	}
+	c.seen[key] = true
+	c.res.Findings = append(c.res.Findings, f)
+}
+
+// tick counts a visited node; past the budget it stops the walk with a finding.
+func (c *checker) tick() bool {
+	if c.stopped {
+		return false
+	}
+	c.nodes++
+	if c.nodes > MaxNodes {
+		c.stop(fmt.Sprintf("the command text is too complex to analyse (over %d statements and words, function calls and loops included); split it", MaxNodes))
+		return false
+	}
+	return true
+}
+
+func (c *checker) stop(msg string) {
+	if !c.stopped {
+		c.stopped = true
+		c.res.Findings = append(c.res.Findings, Finding{Code: CodeUnparseable, Message: msg})
+	}
+}
+
+// enter increases the nesting depth; past the budget it stops the walk.
+func (c *checker) enter() bool {
+	if c.stopped {
+		return false
+	}
+	c.depth++
+	if c.depth > MaxDepth {
+		c.stop(fmt.Sprintf("the command text nests shells, substitutions, compound commands or function calls more than %d deep; flatten it", MaxDepth))
+		return false
+	}
+	return true
+}
+
+func (c *checker) leave() { c.depth-- }
+
+// cwdOne is the most likely working directory, "" when unknown.
+func (c *checker) cwdOne() string {
+	if len(c.cwd.dirs) == 0 {
+		return ""
+	}
+	return c.cwd.dirs[0]
+}
+
+func (c *checker) saveCwd() cwdState { return c.cwd }
+
+func unionDirs(a, b []string) []string {
+	if len(a) == 0 || len(b) == 0 {
+		return nil // unknown on either side: unknown
+	}
+	out := append([]string(nil), a...)
+	for _, d := range b {
+		dup := false
+		for _, e := range out {
+			if e == d {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	if len(out) > 4 {
+		return nil
+	}
+	return out
+}
+
+// mergeCwd makes the state after a branch: any of the two.
+func (c *checker) mergeCwd(a, b cwdState) {
+	c.cwd = cwdState{dirs: unionDirs(a.dirs, b.dirs), old: unionDirs(a.old, b.old)}
+	if len(a.stack) == len(b.stack) {
+		c.cwd.stack = a.stack
+	}
+}
+
+// collectFuncs records every function definition of a parsed text.
+func (c *checker) collectFuncs(f *syntax.File, scope int) {
+	syntax.Walk(f, func(n syntax.Node) bool {
+		fd, ok := n.(*syntax.FuncDecl)
+		if !ok {
+			return true
+		}
+		names := fd.Names
+		if fd.Name != nil {
+			names = append([]*syntax.Lit{fd.Name}, names...)
+		}
+		for _, nm := range names {
+			if c.funcs == nil {
+				c.funcs = map[string][]funcDef{}
+			}
+			c.funcs[nm.Value] = append(c.funcs[nm.Value], funcDef{body: fd.Body, scope: scope, off: fd.Pos().Offset(), src: c.src})
+		}
+		return true
+	})
+}
+
+// walkUncalledFuncs checks the bodies of functions never called: a function
+// may still run through a trap, an exported function or a dynamic name.
+func (c *checker) walkUncalledFuncs() {
+	for name, defs := range c.funcs {
+		if c.called[name] {
+			continue
+		}
+		c.callFunc(name, defs, ctx{}, ^uint(0))
+	}
+}
+
+func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint) {
+	if c.called == nil {
+		c.called = map[string]bool{}
+	}
+	c.called[name] = true
+	for _, s := range c.stack {
+		if s == name {
+			if x.forkCtx {
+				c.add(Finding{Code: CodeDangerous, Command: name,
+					Message: fmt.Sprintf("function %s calls itself in a pipeline or in the background: a fork bomb (built-in catalogue of catastrophic operations)", name)})
+			}
+			return
+		}
+	}
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	if len(c.stack) == 0 {
+		c.callOff = off
+	}
+	c.stack = append(c.stack, name)
+	saved := c.src
+	savedScope := c.curScope
+	for _, d := range defs {
+		c.src, c.curScope = d.src, d.scope
+		c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote})
+	}
+	c.src, c.curScope = saved, savedScope
+	c.stack = c.stack[:len(c.stack)-1]
+}
+
+func (c *checker) stmtList(stmts []*syntax.Stmt, x ctx) {
+	for _, s := range stmts {
+		if c.stopped {
+			return
+		}
+		c.stmt(s, x)
+	}
+}
+
+func (c *checker) stmt(s *syntax.Stmt, x ctx) {
+	if s == nil || !c.tick() {
+		return
+	}
+	x.guarded = x.guarded && !s.Background
+	if s.Background || s.Coprocess {
+		x.forkCtx = true
+		saved := c.saveCwd()
+		defer func() { c.cwd = saved }()
+	}
+	c.command(s.Cmd, s.Redirs, x)
+}
+
+// nested walks statements in a nested environment: the working directory
+// does not leak out.
+func (c *checker) nested(stmts []*syntax.Stmt, x ctx) {
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	saved := c.saveCwd()
+	c.stmtList(stmts, x)
+	c.cwd = saved
+}
+
+func (c *checker) block(stmts []*syntax.Stmt, x ctx) {
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	c.stmtList(stmts, x)
+}
+
+// subst walks the commands inside command and process substitutions: they
+// run in their own subshell with a fresh context.
+func (c *checker) subst(stmts []*syntax.Stmt, x ctx) {
+	c.nested(stmts, ctx{remote: x.remote, wrapper: x.wrapper})
+}
+
+func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) {
+	switch n := cmd.(type) {
+	case nil:
+		c.redirects(redirs, x, "")
+	case *syntax.CallExpr:
+		c.call(n, redirs, x)
+	case *syntax.BinaryCmd:
+		c.redirects(redirs, x, "")
+		c.binary(n, x)
+	case *syntax.Subshell:
+		c.redirects(redirs, x, "")
+		c.nested(n.Stmts, x)
+	case *syntax.Block:
+		c.redirects(redirs, x, "")
+		c.block(n.Stmts, x)
+	case *syntax.IfClause:
+		c.redirects(redirs, x, "")
+		c.ifClause(n, x)
+	case *syntax.WhileClause:
+		c.redirects(redirs, x, "")
+		c.loop(x, func() { c.block(n.Cond, x); c.block(n.Do, x) })
+	case *syntax.ForClause:
+		c.redirects(redirs, x, "")
+		switch l := n.Loop.(type) {
+		case *syntax.WordIter:
+			var items []field
+			for _, w := range l.Items {
+				c.wordSubst(w, x)
+				items = append(items, c.fields(w)...)
+			}
+			c.assignName(l.Name.Value, x, "for "+l.Name.Value)
+			c.forEach(l.Name.Value, items, func() { c.loop(x, func() { c.block(n.Do, x) }) })
+			return
+		case *syntax.CStyleLoop:
+			c.arithm(l.Init, x)
+			c.arithm(l.Cond, x)
+			c.arithm(l.Post, x)
+		}
+		c.loop(x, func() { c.block(n.Do, x) })
+	case *syntax.CaseClause:
+		c.redirects(redirs, x, "")
+		c.wordSubst(n.Word, x)
+		before := c.saveCwd()
+		after := before
+		for i, it := range n.Items {
+			c.cwd = before
+			for _, w := range it.Patterns {
+				c.wordSubst(w, x)
+			}
+			c.block(it.Stmts, x)
+			if i == 0 {
+				after = c.cwd
+			} else {
+				c.mergeCwd(after, c.cwd)
+				after = c.cwd
+			}
+		}
+		c.mergeCwd(after, before)
+	case *syntax.FuncDecl:
+		c.redirects(redirs, x, "")
+		// bodies run when called (call) or are checked at the end
+	case *syntax.ArithmCmd:
+		c.redirects(redirs, x, "")
+		c.arithm(n.X, x)
+	case *syntax.TestClause:
+		c.redirects(redirs, x, "")
+		c.testExpr(n.X, x)
+	case *syntax.DeclClause:
+		c.redirects(redirs, x, n.Variant.Value)
+		c.decl(n, x)
+	case *syntax.LetClause:
+		c.redirects(redirs, x, "")
+		for _, e := range n.Exprs {
+			c.arithm(e, x)
+		}
+	case *syntax.TimeClause:
+		c.redirects(redirs, x, "")
+		c.stmt(n.Stmt, x)
+	case *syntax.CoprocClause:
+		c.redirects(redirs, x, "")
+		x.forkCtx = true
+		c.stmt(n.Stmt, x)
+	case *syntax.TestDecl:
+		c.redirects(redirs, x, "")
+		c.stmt(n.Body, x)
+	default:
+		c.unparseable("", "the command text uses a construct (%T) that cannot be analysed", cmd)
+	}
+}
+
+func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
+	switch n.Op {
+	case syntax.AndStmt:
+		l := x
+		l.guarded = true
+		c.stmt(n.X, l)
+		r := x
+		r.guarded = false
+		c.stmt(n.Y, r)
+	case syntax.OrStmt:
+		before := c.saveCwd()
+		l := x
+		l.guarded = false
+		c.stmt(n.X, l)
+		c.mergeCwd(before, c.cwd)
+		c.stmt(n.Y, l)
+	default: // | and |&: every part runs in its own subshell
+		saved := c.saveCwd()
+		start := len(c.res.Commands)
+		l := x
+		l.forkCtx, l.guarded = true, false
+		c.stmt(n.X, l)
+		c.cwd = saved
+		r := l
+		r.stdinDL = x.stdinDL || c.downloadSince(start) || stmtHasDownload(n.X)
+		r.stdin, r.hasStdin = "", false
+		c.stmt(n.Y, r)
+		c.cwd = saved
+	}
+}
+
+// downloadSince reports whether a command extracted since index start is a
+// download tool.
+func (c *checker) downloadSince(start int) bool {
+	for _, cm := range c.res.Commands[start:] {
+		if isDownload(cm.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) ifClause(n *syntax.IfClause, x ctx) {
+	c.block(n.Cond, x)
+	afterCond := c.saveCwd()
+	c.block(n.Then, x)
+	thenCwd := c.saveCwd()
+	c.cwd = afterCond
+	if n.Else != nil {
+		if !c.enter() {
+			return
+		}
+		c.ifClause(n.Else, x)
+		c.leave()
+	}
+	c.mergeCwd(thenCwd, c.cwd)
+}
+
+// loop walks a loop body; when the body changes the directory it walks it
+// once more from the merged state, since a second iteration starts there.
+func (c *checker) loop(x ctx, body func()) {
+	before := c.saveCwd()
+	body()
+	if !sameDirs(before.dirs, c.cwd.dirs) {
+		c.mergeCwd(before, c.cwd)
+		body()
+		c.mergeCwd(before, c.cwd)
+	}
+}
+
+// maxLoopValues is how many literal values of a for loop's variable are
+// walked one by one; longer or non-literal lists leave the variable unknown.
+const maxLoopValues = 8
+
+// forEach walks body once per value of a for loop's variable when all
+// values are literals, so "$f" in the body is known; otherwise once with
+// the variable unknown.
+func (c *checker) forEach(name string, items []field, body func()) {
+	prev, had := c.vars[name]
+	defer func() {
+		if had {
+			c.vars[name] = prev
+		} else {
+			delete(c.vars, name)
+		}
+	}()
+	if c.vars == nil {
+		c.vars = map[string]string{}
+	}
+	known := len(items) > 0 && len(items) <= maxLoopValues
+	for _, it := range items {
+		known = known && it.known()
+	}
+	if !known {
+		delete(c.vars, name)
+		body()
+		return
+	}
+	for _, it := range items {
+		c.vars[name] = it.val
+		body()
+	}
+}
+
+func sameDirs(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// wordSubst walks the substitutions inside a word.
+func (c *checker) wordSubst(w *syntax.Word, x ctx) {
+	if w == nil || !c.tick() {
+		return
+	}
+	c.partsSubst(w.Parts, x)
+}
+
+func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
+	for _, part := range parts {
+		switch p := part.(type) {
+		case *syntax.DblQuoted:
+			c.partsSubst(p.Parts, x)
+		case *syntax.CmdSubst:
+			c.subst(p.Stmts, x)
+		case *syntax.ProcSubst:
+			c.subst(p.Stmts, x)
+		case *syntax.ArithmExp:
+			c.arithm(p.X, x)
+		case *syntax.ParamExp:
+			if p.Exp != nil {
+				c.wordSubst(p.Exp.Word, x)
+			}
+			if p.Repl != nil {
+				c.wordSubst(p.Repl.Orig, x)
+				c.wordSubst(p.Repl.With, x)
+			}
+			if p.Slice != nil {
+				c.arithm(p.Slice.Offset, x)
+				c.arithm(p.Slice.Length, x)
+			}
+			if p.Index != nil {
+				c.arithm(p.Index, x)
+			}
+			if p.NestedParam != nil {
+				c.partsSubst([]syntax.WordPart{p.NestedParam}, x)
+			}
+		case *syntax.BraceExp:
+			for _, e := range p.Elems {
+				c.wordSubst(e, x)
+			}
+		}
+	}
+}
+
+func (c *checker) arithm(e syntax.ArithmExpr, x ctx) {
+	if e == nil || !c.tick() {
+		return
+	}
+	switch n := e.(type) {
+	case *syntax.BinaryArithm:
+		c.arithm(n.X, x)
+		c.arithm(n.Y, x)
+	case *syntax.UnaryArithm:
+		c.arithm(n.X, x)
+	case *syntax.ParenArithm:
+		c.arithm(n.X, x)
+	case *syntax.FlagsArithm:
+		c.arithm(n.X, x)
+	case *syntax.Word:
+		c.wordSubst(n, x)
+	}
+}
+
+func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
+	if e == nil || !c.tick() {
+		return
+	}
+	switch n := e.(type) {
+	case *syntax.BinaryTest:
+		c.testExpr(n.X, x)
+		c.testExpr(n.Y, x)
+	case *syntax.UnaryTest:
+		c.testExpr(n.X, x)
+	case *syntax.ParenTest:
+		c.testExpr(n.X, x)
+	case *syntax.Word:
+		c.wordSubst(n, x)
+	}
+}
+
+// assigns checks assignments: their substitutions, and the variables that
+// make later commands run code.
+func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone bool) {
+	for _, a := range as {
+		if a == nil || !c.tick() {
+			continue
+		}
+		if a.Value != nil {
+			c.wordSubst(a.Value, x)
+		}
+		if a.Index != nil {
+			c.arithm(a.Index, x)
+		}
+		if a.Array != nil {
+			for _, e := range a.Array.Elems {
+				if e.Index != nil {
+					c.arithm(e.Index, x)
+				}
+				c.wordSubst(e.Value, x)
+			}
+		}
+		if a.Name != nil && !a.Naked {
+			if !standalone && a.Name.Value == "IFS" && cmd == "read" && (a.Value == nil || c.field(a.Value).val == "") {
+				continue // the `IFS= read -r line` idiom
+			}
+			c.assignName(a.Name.Value, x, cmd)
+		}
+	}
+}
+
+func (c *checker) decl(d *syntax.DeclClause, x ctx) {
+	argv := []field{litField(d.Variant.Value)}
+	for _, a := range d.Args {
+		if a == nil {
+			continue
+		}
+		if a.Naked && a.Name == nil && a.Value != nil {
+			c.wordSubst(a.Value, x)
+			f := c.field(a.Value)
+			argv = append(argv, f)
+			if !f.lit || (!strings.HasPrefix(f.val, "-") && !strings.HasPrefix(f.val, "+")) {
+				if !f.lit {
+					c.add(Finding{Code: CodeDynamic, Command: joinArgv(argv),
+						Message: fmt.Sprintf("%s %s: the variable it sets is not a literal, so it cannot be checked; write the assignment out", d.Variant.Value, f.text)})
+				} else if i := strings.IndexByte(f.val, '='); i > 0 {
+					c.assignName(f.val[:i], x, d.Variant.Value)
+				}
+			}
+			continue
+		}
+		if a.Name != nil {
+			argv = append(argv, litField(c.wordText(a)))
+		}
+	}
+	c.assigns(d.Args, x, d.Variant.Value, true)
+	c.exec(argv, x, d.Pos().Offset())
+}

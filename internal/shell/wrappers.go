@@ -1,0 +1,747 @@
+package shell
+
+import (
+	"fmt"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// scanOpts walks the options at the start of args and stops at the first
+// operand or after "--". shortVal lists the short options that take a value,
+// longVal the long ones (" name name "). fn sees every option and its value.
+// It returns the index of the first operand; ok is false when a word in
+// option position is not a literal, so where the operands start is unknown.
+func scanOpts(args []field, shortVal, longVal string, fn func(opt string, val field)) (int, bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.lit {
+			return i, false
+		}
+		v := a.val
+		if v == "--" {
+			return i + 1, true
+		}
+		if len(v) < 2 || v[0] != '-' {
+			return i, true
+		}
+		if strings.HasPrefix(v, "--") {
+			name, val, has := strings.Cut(v[2:], "=")
+			vf := litField(val)
+			if !has && strings.Contains(longVal, " "+name+" ") && i+1 < len(args) {
+				i++
+				vf = args[i]
+			}
+			if fn != nil {
+				fn("--"+name, vf)
+			}
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			ch := v[k]
+			if strings.IndexByte(shortVal, ch) >= 0 {
+				vf := litField(v[k+1:])
+				if k+1 == len(v) && i+1 < len(args) {
+					i++
+					vf = args[i]
+				}
+				if fn != nil {
+					fn("-"+string(ch), vf)
+				}
+				break
+			}
+			if fn != nil {
+				fn("-"+string(ch), field{lit: true})
+			}
+		}
+	}
+	return len(args), true
+}
+
+// simple wrappers: name → short options with a value, long options with a
+// value, and how many operands come before the command.
+func simpleWrapper(name string) (shortVal, longVal string, skip int, ok bool) {
+	switch name {
+	case "nohup", "setsid", "unbuffer", "firejail", "catchsegv", "builtin":
+		return "", "", 0, true
+	case "nice":
+		return "n", " adjustment ", 0, true
+	case "ionice":
+		return "cnpPu", " class classdata pid pgid uid ", 0, true
+	case "time":
+		return "fo", " format output ", 0, true
+	case "timeout":
+		return "sk", " signal kill-after ", 1, true
+	case "stdbuf":
+		return "ioe", " input output error ", 0, true
+	case "strace":
+		return "abeEIoOpPsSuX", " trace signal status output attach user env ", 0, true
+	case "ltrace":
+		return "aAeEnopsuDwxF", " output library ", 0, true
+	case "taskset":
+		return "", "", 1, true
+	case "chroot":
+		return "", " userspec groups ", 1, true
+	case "pkexec":
+		return "", " user ", 0, true
+	case "doas":
+		return "uC", "", 0, true
+	case "fakeroot":
+		return "lsib", " lib faked ", 0, true
+	case "faketime":
+		return "", "", 1, true
+	case "proxychains", "proxychains4":
+		return "f", "", 0, true
+	case "torsocks":
+		return "uapP", " user pass address port ", 0, true
+	case "caffeinate":
+		return "tw", "", 0, true
+	case "dbus-run-session":
+		return "", " config-file dbus-daemon ", 0, true
+	case "unshare":
+		return "SGRw", " setuid setgid root wd ", 0, true
+	case "nsenter":
+		return "tSG", " target setuid setgid ", 0, true
+	case "busybox":
+		return "", "", 0, true
+	}
+	return "", "", 0, false
+}
+
+// isShell names the shells whose -c text and standard input are shell text.
+func isShell(name string) bool {
+	switch name {
+	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "rbash", "csh", "tcsh", "yash", "posh", "busybox-sh":
+		return true
+	}
+	return false
+}
+
+// interpreter returns, for a language interpreter, its options taking a
+// value and the options that give it its program (so it does not read the
+// program from standard input).
+func interpreter(name string) (shortVal, programOpts string, ok bool) {
+	switch {
+	case strings.HasPrefix(name, "python"), strings.HasPrefix(name, "pypy"), name == "ipython":
+		return "WXQ", " -c -m ", true
+	case name == "node", name == "nodejs", name == "bun", name == "deno":
+		return "r", " -e -p --eval --print ", true
+	case name == "perl":
+		return "IMmx", " -e -E ", true
+	case name == "ruby", name == "irb":
+		return "IrCEFKT", " -e ", true
+	case name == "php":
+		return "cdz", " -r -f ", true
+	case strings.HasPrefix(name, "lua"):
+		return "l", " -e ", true
+	case name == "Rscript", name == "R":
+		return "", " -e --file ", true
+	case name == "osascript":
+		return "l", " -e ", true
+	case name == "pwsh", name == "powershell", name == "tclsh", name == "wish", name == "julia", name == "groovy", name == "jshell":
+		return "", " -c -e -Command -command -f -File -file ", true
+	}
+	return "", "", false
+}
+
+// isDownload names the tools that fetch data from the network.
+func isDownload(name string) bool {
+	switch name {
+	case "curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "aria2c", "http", "https", "xh", "lwp-request", "lynx", "links":
+		return true
+	}
+	return false
+}
+
+// stmtHasDownload reports whether a download tool runs anywhere in n,
+// directly or behind a wrapper.
+func stmtHasDownload(n syntax.Node) bool {
+	if n == nil {
+		return false
+	}
+	found := false
+	syntax.Walk(n, func(n syntax.Node) bool {
+		if found {
+			return false
+		}
+		ce, ok := n.(*syntax.CallExpr)
+		if !ok || len(ce.Args) == 0 {
+			return true
+		}
+		for i, w := range ce.Args {
+			v := w.Lit()
+			if v == "" {
+				if i == 0 {
+					break
+				}
+				continue
+			}
+			nm := baseName(unquoteSimple(v))
+			if isDownload(nm) {
+				found = true
+				return false
+			}
+			if i == 0 {
+				if _, _, _, wrap := simpleWrapper(nm); !wrap && nm != "sudo" && nm != "env" && nm != "command" && nm != "exec" && nm != "xargs" {
+					break
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func unquoteSimple(v string) string {
+	u, _ := unescapeUnquoted(v)
+	return u
+}
+
+// wordHasDownload reports whether a download runs inside a word's
+// substitutions (a field made up of "$(curl ...)" or "<(wget ...)").
+func wordHasDownload(w *syntax.Word) bool {
+	if w == nil {
+		return false
+	}
+	return stmtHasDownload(w)
+}
+
+func (c *checker) dangerDownload(text, what string) {
+	c.add(Finding{Code: CodeDangerous, Command: text,
+		Message: fmt.Sprintf("%s runs code it downloads (%s): piping or substituting a download into a shell or interpreter is in the built-in catalogue of catastrophic operations; download to a file, read it, then run it", text, what)})
+}
+
+// inner checks a command run by a wrapper.
+func (c *checker) inner(argv []field, x ctx, wrapper string, off uint) {
+	if len(argv) == 0 {
+		return
+	}
+	if !c.enter() {
+		return
+	}
+	defer c.leave()
+	y := x
+	y.wrapper = wrapper
+	c.exec(argv, y, off)
+}
+
+// innerIn checks a command run by a wrapper in another directory.
+func (c *checker) innerIn(dir field, argv []field, x ctx, wrapper string, off uint) {
+	saved := c.saveCwd()
+	c.setCwd(dir, wrapper)
+	c.inner(argv, x, wrapper, off)
+	c.cwd = saved
+}
+
+// nestedText parses and checks shell text run by a wrapper.
+func (c *checker) nestedText(f field, x ctx, wrapper, text string) {
+	if !f.lit {
+		if f.w != nil && wordHasDownload(f.w) {
+			c.dangerDownload(text, wrapper+" of a download")
+			return
+		}
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s is given text that is not a literal (%s), so what it runs cannot be checked; write the command out", wrapper, f.text)})
+		return
+	}
+	y := ctx{wrapper: wrapper, remote: x.remote}
+	c.parseAndWalk(f.val, y, wrapper)
+}
+
+// joinFields joins the values of fields with spaces into one field, the
+// way eval, ssh and watch join their arguments.
+func joinFields(fs []field) field {
+	out := field{lit: true}
+	var b, t strings.Builder
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteByte(' ')
+			t.WriteByte(' ')
+		}
+		b.WriteString(f.val)
+		t.WriteString(f.text)
+		if !f.lit {
+			out.lit = false
+			if f.w != nil && wordHasDownload(f.w) {
+				out.w = f.w
+			}
+		}
+	}
+	out.val, out.text = b.String(), t.String()
+	return out
+}
+
+func ops(args []field, i int) []field {
+	if i >= len(args) {
+		return nil
+	}
+	return args[i:]
+}
+
+// unwrap checks what a command runs: wrapped commands, shell text, code
+// read from standard input.
+func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
+	args := argv[1:]
+	dynamic := func() {
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s: an option is not a literal, so the command it runs cannot be found; write the options out", text)})
+	}
+	if short, long, skip, ok := simpleWrapper(name); ok {
+		chdir := field{}
+		hasDir := false
+		noCmd := false
+		i, lit := scanOpts(args, short, long, func(o string, v field) {
+			switch {
+			case name == "ionice" && (o == "-p" || o == "-P" || o == "-u" || o == "--pid" || o == "--pgid" || o == "--uid"),
+				name == "strace" && (o == "-p" || o == "--attach"),
+				name == "ltrace" && o == "-p",
+				name == "taskset" && o == "-p",
+				name == "busybox" && (o == "--list" || o == "--help" || o == "--install"):
+				noCmd = true
+			case name == "unshare" && (o == "-w" || o == "--wd"), name == "nsenter" && o == "--wd":
+				chdir, hasDir = v, true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i+skip)
+		if noCmd && len(rest) == 0 {
+			return
+		}
+		if len(rest) == 0 {
+			if name == "chroot" {
+				c.inner([]field{litField("sh")}, x, name, off)
+			}
+			return
+		}
+		y := x
+		y.noFunc = true
+		if hasDir {
+			c.innerIn(chdir, rest, y, name, off)
+		} else {
+			c.inner(rest, y, name, off)
+		}
+		return
+	}
+	if isShell(name) {
+		c.shell(args, name, text, x)
+		return
+	}
+	if short, prog, ok := interpreter(name); ok {
+		c.interp(args, name, text, short, prog, x)
+		return
+	}
+	switch name {
+	case "sudo":
+		edit, shellOpt, noCmd := false, false, false
+		var dir field
+		hasDir := false
+		i, lit := scanOpts(args, "ugpCDrtTUR", " user group prompt close-from chdir role type command-timeout other-user chroot host ", func(o string, v field) {
+			switch o {
+			case "-e", "--edit":
+				edit = true
+			case "-s", "--shell", "-i", "--login":
+				shellOpt = true
+			case "-l", "--list", "-v", "--validate", "-k", "-K", "--reset-timestamp", "--remove-timestamp", "-V", "--version", "--help":
+				noCmd = true
+			case "-D", "--chdir":
+				dir, hasDir = v, true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i)
+		switch {
+		case edit:
+			for _, f := range rest {
+				c.checkWrite(target{f: f}, text, "sudo -e of")
+			}
+		case len(rest) == 0 && shellOpt:
+			c.inner([]field{litField("sh")}, x, name, off)
+		case len(rest) == 0 || noCmd && len(rest) == 0:
+		case hasDir:
+			c.innerIn(dir, rest, x, name, off)
+		default:
+			c.inner(rest, x, name, off)
+		}
+	case "env":
+		var split field
+		hasSplit := false
+		var dir field
+		hasDir := false
+		i, lit := scanOpts(args, "uCS", " unset chdir split-string ", func(o string, v field) {
+			switch o {
+			case "-S", "--split-string":
+				split, hasSplit = v, true
+			case "-C", "--chdir":
+				dir, hasDir = v, true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i)
+		for len(rest) > 0 {
+			f := rest[0]
+			if !f.lit {
+				break
+			}
+			n, _, isAssign := strings.Cut(f.val, "=")
+			if !isAssign || !syntax.ValidName(n) {
+				break
+			}
+			c.assignName(n, x, text)
+			rest = rest[1:]
+		}
+		if hasSplit {
+			parts := []field{split}
+			for _, f := range rest {
+				q, err := syntax.Quote(f.val, syntax.LangBash)
+				if err != nil || !f.lit {
+					c.nestedText(field{text: f.text}, x, "env -S", text)
+					return
+				}
+				parts = append(parts, field{val: q, text: f.text, lit: true})
+			}
+			joined := joinFields(parts)
+			if hasDir {
+				saved := c.saveCwd()
+				c.setCwd(dir, "env -C")
+				c.nestedText(joined, x, "env -S", text)
+				c.cwd = saved
+			} else {
+				c.nestedText(joined, x, "env -S", text)
+			}
+			return
+		}
+		if len(rest) == 0 {
+			return
+		}
+		y := x
+		y.noFunc = true
+		if hasDir {
+			c.innerIn(dir, rest, y, name, off)
+		} else {
+			c.inner(rest, y, name, off)
+		}
+	case "command":
+		query := false
+		i, lit := scanOpts(args, "", "", func(o string, _ field) {
+			if o == "-v" || o == "-V" {
+				query = true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		if query {
+			return
+		}
+		y := x
+		y.noFunc = true
+		c.inner(ops(args, i), y, name, off)
+	case "exec":
+		i, lit := scanOpts(args, "a", "", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		y := x
+		y.noFunc = true
+		c.inner(ops(args, i), y, name, off)
+	case "watch":
+		execMode := false
+		i, lit := scanOpts(args, "nq", " interval ", func(o string, _ field) {
+			if o == "-x" || o == "--exec" {
+				execMode = true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i)
+		if len(rest) == 0 {
+			return
+		}
+		if execMode {
+			c.inner(rest, x, name, off)
+			return
+		}
+		c.nestedText(joinFields(rest), x, "watch", text)
+	case "xargs":
+		i, lit := scanOpts(args, "adEILnPs", " arg-file delimiter eof replace max-lines max-args max-procs max-chars process-slot-var ", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i)
+		if len(rest) == 0 {
+			rest = []field{litField("echo")}
+		}
+		if x.stdinDL && rest[0].known() {
+			n := baseName(rest[0].val)
+			if isShell(n) || n == "eval" || n == "source" || n == "." {
+				c.dangerDownload(text, "a download turned into "+n+" arguments")
+				return
+			}
+			if _, _, ok := interpreter(n); ok {
+				c.dangerDownload(text, "a download turned into "+n+" arguments")
+				return
+			}
+		}
+		y := x
+		y.noFunc, y.stdinDL, y.hasStdin = true, false, false
+		c.inner(rest, y, name, off)
+	case "find":
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			if !a.known() {
+				continue
+			}
+			switch a.val {
+			case "-exec", "-execdir", "-ok", "-okdir":
+				j := i + 1
+				for j < len(args) && !(args[j].lit && (args[j].val == ";" || args[j].val == "+")) {
+					j++
+				}
+				y := x
+				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
+				c.inner(args[i+1:j], y, "find "+a.val, off)
+				i = j
+			}
+		}
+	case "parallel":
+		end := len(args)
+		for i, a := range args {
+			if a.lit && strings.HasPrefix(a.val, ":::") {
+				end = i
+				break
+			}
+		}
+		i, lit := scanOpts(args[:end], "jJSaIEdC", " jobs sshlogin arg-file delimiter colsep joblog results tmpdir workdir wd timeout retries max-args env nice delay tagstring halt basefile ", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := args[i:end]
+		if len(rest) == 0 {
+			y := x
+			c.inner([]field{litField("sh")}, y, name, off) // commands come from standard input
+			return
+		}
+		c.nestedText(joinFields(rest), x, "parallel", text)
+	case "flock":
+		i, lit := scanOpts(args, "wE", " timeout conflict-exit-code ", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i+1)
+		if len(rest) == 0 {
+			return
+		}
+		if rest[0].lit && (rest[0].val == "-c" || rest[0].val == "--command") {
+			if len(rest) > 1 {
+				c.nestedText(rest[1], x, "flock -c", text)
+			}
+			return
+		}
+		c.inner(rest, x, name, off)
+	case "script":
+		var cmdText field
+		has := false
+		_, lit := scanOpts(args, "cEIOTB", " command echo log-in log-out log-timing log-io timing output-limit ", func(o string, v field) {
+			if o == "-c" || o == "--command" {
+				cmdText, has = v, true
+			}
+		})
+		if !lit {
+			dynamic()
+			return
+		}
+		if has {
+			c.nestedText(cmdText, x, "script -c", text)
+		}
+	case "su", "runuser":
+		var cmdText field
+		has, user := false, false
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			if !a.lit {
+				continue
+			}
+			switch {
+			case a.val == "-c" || a.val == "--command":
+				if i+1 < len(args) {
+					cmdText, has = args[i+1], true
+					i++
+				}
+			case strings.HasPrefix(a.val, "--command="):
+				cmdText, has = litField(strings.TrimPrefix(a.val, "--command=")), true
+			case a.val == "-u" && name == "runuser":
+				user = true
+				i++
+			}
+		}
+		switch {
+		case has:
+			c.nestedText(cmdText, x, name+" -c", text)
+		case user:
+			j, _ := scanOpts(args, "ugGsw", " user group supp-group shell whitelist-environment ", nil)
+			c.inner(ops(args, j), x, name, off)
+		}
+	case "ssh":
+		i, lit := scanOpts(args, "BbcDEeFIiJLlmOoPpQRSWw", "", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i+1)
+		if len(rest) == 0 {
+			return
+		}
+		y := x
+		y.remote = true
+		c.nestedText(joinFields(rest), y, "ssh", text)
+	case "eval":
+		rest := args
+		if len(rest) > 0 && rest[0].lit && rest[0].val == "--" {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
+			return
+		}
+		c.nestedText(joinFields(rest), x, "eval", text)
+	case "trap":
+		i, lit := scanOpts(args, "", "", nil)
+		rest := ops(args, i)
+		if !lit || len(rest) < 2 {
+			return // trap -p, trap -l, trap SIG: nothing to run
+		}
+		if rest[0].lit && rest[0].val == "-" {
+			return
+		}
+		c.nestedText(rest[0], x, "trap", text)
+	case "source", ".":
+		if len(args) > 0 {
+			if args[0].w != nil && wordHasDownload(args[0].w) {
+				c.dangerDownload(text, name+" of a download")
+			} else if x.stdinDL && args[0].lit && (args[0].val == "/dev/stdin" || args[0].val == "-") {
+				c.dangerDownload(text, "a download on standard input")
+			}
+		}
+	}
+}
+
+// shell handles sh, bash, ... : -c text, a script, or code on standard input.
+func (c *checker) shell(args []field, name, text string, x ctx) {
+	cmdMode, stdinMode := false, false
+	i := 0
+	for ; i < len(args); i++ {
+		a := args[i]
+		if !a.lit {
+			if cmdMode {
+				break // the -c text
+			}
+			if a.w != nil && wordHasDownload(a.w) {
+				c.dangerDownload(text, "a downloaded script")
+				return
+			}
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: an option or script is not a literal, so what the shell runs cannot be found; write it out", text)})
+			return
+		}
+		v := a.val
+		if v == "--" || v == "-" {
+			i++
+			break
+		}
+		if len(v) < 2 || (v[0] != '-' && v[0] != '+') {
+			break
+		}
+		if strings.HasPrefix(v, "--") {
+			if v == "--rcfile" || v == "--init-file" {
+				i++
+			}
+			continue
+		}
+		for _, ch := range v[1:] {
+			switch ch {
+			case 'c':
+				cmdMode = true
+			case 's':
+				stdinMode = true
+			case 'o', 'O':
+				i++
+			}
+		}
+	}
+	rest := ops(args, i)
+	switch {
+	case cmdMode:
+		if len(rest) == 0 {
+			return
+		}
+		c.nestedText(rest[0], x, name+" -c", text)
+	case stdinMode || len(rest) == 0:
+		if x.stdinDL {
+			c.dangerDownload(text, "a download on standard input")
+		} else if x.hasStdin {
+			c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
+		}
+	default:
+		if rest[0].w != nil && wordHasDownload(rest[0].w) {
+			c.dangerDownload(text, "a downloaded script")
+		} else if rest[0].lit && rest[0].val == "/dev/stdin" && x.stdinDL {
+			c.dangerDownload(text, "a download on standard input")
+		}
+	}
+}
+
+// interp handles python, node, perl, ...: the code they run is not
+// analysed, but code they would read from a download is catastrophic.
+func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
+	program := false
+	i, lit := scanOpts(args, short, "", func(o string, v field) {
+		if strings.Contains(prog, " "+o+" ") {
+			program = true
+			if v.w != nil && !v.lit && wordHasDownload(v.w) {
+				c.dangerDownload(text, o+" of a download")
+			}
+		}
+	})
+	// -c/-e take a value in every interpreter listed; scanOpts treats them as
+	// flags unless listed in short, so look at the next word too.
+	for j := 0; j < i && j < len(args); j++ {
+		if args[j].lit && strings.Contains(prog, " "+args[j].val+" ") && j+1 < len(args) {
+			program = true
+			if v := args[j+1]; v.w != nil && !v.lit && wordHasDownload(v.w) {
+				c.dangerDownload(text, args[j].val+" of a download")
+			}
+		}
+	}
+	if !lit && i < len(args) && args[i].w != nil && wordHasDownload(args[i].w) {
+		c.dangerDownload(text, "a downloaded script")
+		return
+	}
+	if !lit || program {
+		return
+	}
+	rest := ops(args, i)
+	if len(rest) == 0 || (rest[0].lit && (rest[0].val == "-" || rest[0].val == "/dev/stdin")) {
+		if x.stdinDL {
+			c.dangerDownload(text, "a download on standard input")
+		}
+		return
+	}
+	if rest[0].w != nil && wordHasDownload(rest[0].w) {
+		c.dangerDownload(text, "a downloaded script")
+	}
+}
