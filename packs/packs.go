@@ -17,8 +17,32 @@ import (
 	"strings"
 )
 
+//go:generate go run gen.go
+
 //go:embed *.json
 var files embed.FS
+
+// Info is what deciding a call needs to know about a pack, compiled into the
+// binary (index_gen.go) so the hook parses no pack file.
+type Info struct {
+	ID           string
+	Capability   string
+	MinAssurance string
+	Context      []string
+	Limits       map[string]LimitInfo
+}
+
+// LimitInfo is a limit's type and whether the pack requires it.
+type LimitInfo struct {
+	Type     string
+	Required bool
+}
+
+// Lookup returns the compiled facts of a pack.
+func Lookup(id string) (*Info, bool) {
+	i, ok := index[id]
+	return i, ok
+}
 
 // Limit describes one limit a pack reads from passport limits.
 type Limit struct {

@@ -1,6 +1,9 @@
 package packs
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestIndexMatchesData(t *testing.T) {
 	all, err := All()
@@ -35,6 +38,30 @@ func TestGetRejectsPaths(t *testing.T) {
 	for _, id := range []string{"../go.mod", "x/y", "nope.v1"} {
 		if _, err := Get(id); err == nil {
 			t.Errorf("Get(%q) succeeded", id)
+		}
+	}
+}
+
+func TestGeneratedIndexMatchesData(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(index) != len(all) {
+		t.Fatalf("index has %d packs, data %d: run go generate ./packs", len(index), len(all))
+	}
+	for _, p := range all {
+		i, ok := Lookup(p.ID)
+		if !ok {
+			t.Fatalf("%s missing from index_gen.go: run go generate ./packs", p.ID)
+		}
+		if i.Capability != p.Capability || i.MinAssurance != p.MinAssurance || strings.Join(i.Context, ",") != strings.Join(p.Context, ",") || len(i.Limits) != len(p.Limits) {
+			t.Errorf("%s: index_gen.go is stale: run go generate ./packs", p.ID)
+		}
+		for n, l := range p.Limits {
+			if il, ok := i.Limits[n]; !ok || il.Type != l.Type || il.Required != l.Required {
+				t.Errorf("%s limit %s: index_gen.go is stale: run go generate ./packs", p.ID, n)
+			}
 		}
 	}
 }

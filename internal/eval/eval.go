@@ -154,7 +154,7 @@ type check struct {
 	p      *passport.Passport
 	c      *Call
 	env    Env
-	pack   *packs.Pack
+	pack   *packs.Info
 	limits passport.Limits
 	d      *Decision
 }
@@ -217,9 +217,9 @@ func Evaluate(p *passport.Passport, c *Call, env Env) *Decision {
 		return d
 	}
 	k.ok("capability", "the passport grants %s", c.Capability)
-	pack, err := packs.Get(packID)
-	if err != nil {
-		k.deny("oap.evaluator_error", "policy pack %s cannot be loaded: %v", packID, err)
+	pack, ok := packs.Lookup(packID)
+	if !ok {
+		k.deny("oap.evaluator_error", "policy pack %s is not in this build", packID)
 		return d
 	}
 	k.pack = pack

@@ -5,64 +5,75 @@
 package jsonx
 
 import (
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 )
-
-// CheckDuplicates returns an error if the document is not a single valid JSON
-// value or if any object in it repeats a key.
-func CheckDuplicates(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := walk(dec, 0); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("unexpected data after the JSON value")
-	}
-	return nil
-}
 
 const maxDepth = 256
 
-func walk(dec *json.Decoder, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("nested deeper than %d", maxDepth)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		seen := map[string]bool{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return err
-			}
-			k, _ := kt.(string)
-			if seen[k] {
-				return fmt.Errorf("duplicate key %q", k)
-			}
-			seen[k] = true
-			if err := walk(dec, depth+1); err != nil {
-				return err
-			}
+// CheckDuplicates returns an error if the document is not a single valid JSON
+// value or if any object in it repeats a key (compared after unescaping).
+//
+// It is a byte scanner over a document json.Valid has accepted: the hook
+// calls it on every payload and passport, and a token-by-token decoder costs
+// several times more in a fresh process.
+func CheckDuplicates(b []byte) error {
+	if !json.Valid(b) {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
 		}
-	case '[':
-		for dec.More() {
-			if err := walk(dec, depth+1); err != nil {
-				return err
+		return errors.New("invalid JSON")
+	}
+	type frame struct {
+		obj       bool
+		expectKey bool
+		keys      []string
+	}
+	stack := make([]frame, 0, 8)
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{':
+			stack = append(stack, frame{obj: true, expectKey: true})
+		case '[':
+			stack = append(stack, frame{})
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+		case ',':
+			if top := &stack[len(stack)-1]; top.obj {
+				top.expectKey = true
 			}
+		case '"':
+			j := i + 1
+			escaped := false
+			for ; b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			if n := len(stack); n > 0 && stack[n-1].obj && stack[n-1].expectKey {
+				top := &stack[n-1]
+				key := string(b[i+1 : j])
+				if escaped {
+					if err := json.Unmarshal(b[i:j+1], &key); err != nil {
+						return err
+					}
+				}
+				for _, k := range top.keys {
+					if k == key {
+						return fmt.Errorf("duplicate key %q", key)
+					}
+				}
+				top.keys = append(top.keys, key)
+				top.expectKey = false
+			}
+			i = j
+		}
+		if len(stack) > maxDepth {
+			return fmt.Errorf("nested deeper than %d", maxDepth)
 		}
 	}
-	_, err = dec.Token() // closing delimiter
-	return err
+	return nil
 }

@@ -1,7 +1,10 @@
 package jsonx
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"testing"
 )
 
@@ -25,9 +28,79 @@ func TestCheckDuplicates(t *testing.T) {
 
 func FuzzCheckDuplicates(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[1,2,{"c":null}]}`))
+	f.Add([]byte(`{"a":1,"\u0061":2}`))
+	f.Add([]byte(`[{"k":"\"","k":0}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if CheckDuplicates(b) == nil && !json.Valid(b) {
-			t.Fatalf("accepted invalid JSON %q", b)
+		got, want := CheckDuplicates(b), reference(b)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("%q: scanner says %v, decoder says %v", b, got, want)
 		}
 	})
+}
+
+func TestCheckDuplicatesManyKeysAndDepth(t *testing.T) {
+	if err := CheckDuplicates([]byte(`{"a":"x\"y","b":"\\","c":{"a":1}}`)); err != nil {
+		t.Fatal(err)
+	}
+	deep := make([]byte, 0, 600)
+	for i := 0; i < 300; i++ {
+		deep = append(deep, '[')
+	}
+	for i := 0; i < 300; i++ {
+		deep = append(deep, ']')
+	}
+	if CheckDuplicates(deep) == nil {
+		t.Fatal("300 levels accepted")
+	}
+}
+
+// reference is the token-by-token check the scanner must agree with.
+func reference(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := walk(dec, 0); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+func walk(dec *json.Decoder, depth int) error {
+	if depth > maxDepth {
+		return errors.New("too deep")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	if d == '{' {
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			k, _ := kt.(string)
+			if seen[k] {
+				return errors.New("duplicate")
+			}
+			seen[k] = true
+			if err := walk(dec, depth+1); err != nil {
+				return err
+			}
+		}
+	} else {
+		for dec.More() {
+			if err := walk(dec, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = dec.Token()
+	return err
 }

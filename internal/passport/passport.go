@@ -440,9 +440,9 @@ func (v *validator) limits(p *Passport) {
 			v.add(field, "an object of limits, found "+kind(byCap[c]))
 			continue
 		}
-		pack, err := packs.Get(packID)
-		if err != nil {
-			v.add(field, err.Error())
+		pack, ok := packs.Lookup(packID)
+		if !ok {
+			v.add(field, "a capability whose pack is in this build")
 			continue
 		}
 		names := make([]string, 0, len(lim))
@@ -466,19 +466,19 @@ func (v *validator) limits(p *Passport) {
 func (v *validator) requiredLimits(p *Passport) {
 	for _, c := range p.capOrder {
 		packID, _ := packs.ForCapability(c)
-		pack, err := packs.Get(packID)
-		if err != nil {
+		pack, ok := packs.Lookup(packID)
+		if !ok {
 			continue
 		}
 		for n, decl := range pack.Limits {
 			if decl.Required && !p.limits[c].Has(n) {
-				v.add("limits."+c+"."+n, fmt.Sprintf("required when %s is granted: %s", c, decl.Description))
+				v.add("limits."+c+"."+n, fmt.Sprintf("required when %s is granted (`aport packs show %s` says what it means)", c, packID))
 			}
 		}
 	}
 }
 
-func limitNames(p *packs.Pack) string {
+func limitNames(p *packs.Info) string {
 	names := make([]string, 0, len(p.Limits))
 	for n := range p.Limits {
 		names = append(names, n)
