@@ -1,8 +1,12 @@
 package eval
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aporthq/aport/internal/passport"
 )
 
 const refundLimits = `{"currency_limits":{"USD":{"max_per_tx":5000,"daily_cap":20000},"eur":{"max_per_tx":6000}},"reason_codes":["customer_request","duplicate"],"idempotency_required":true}`
@@ -163,4 +167,53 @@ func TestRefundWithoutState(t *testing.T) {
 	if d := Evaluate(p, &c, testEnv()); d.Allow || d.Reasons[0].Code != "oap.evaluator_error" {
 		t.Fatalf("%+v", d.Reasons)
 	}
+}
+
+// FuzzGenericPacks feeds arbitrary input objects to the refund, messaging and
+// repository checks: they must never panic, and an allowed refund must carry
+// a positive whole amount within the passport's per-transaction limit.
+func FuzzGenericPacks(f *testing.F) {
+	for _, s := range []string{
+		refundOK,
+		withField("amount", `45.5`),
+		`{"amount":1,"currency":"eur","idempotency_key":"12345678","reason_code":"duplicate"}`,
+		`{"channel_id":"#eng-x","recipients":["a@example.com",1]}`,
+		`{"repository":"git@github.com:acme/api.git","base":"main","action":"merge"}`,
+		`{"amount":{"x":[1,2]},"currency":null}`,
+	} {
+		f.Add(s)
+	}
+	p := mustPassportF(f, `{"id":"a","assurance_level":"L2","capabilities":["finance.payment.refund","messaging.send","repo.merge"],"regions":["US"],"limits":{"finance.payment.refund":`+refundLimits+`,"messaging.send":{"allowed_recipients":["#eng-*"]},"repo.merge":{"allowed_repos":["acme/*"],"allowed_base_branches":["main"]}}}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		var m map[string]any
+		dec := json.NewDecoder(strings.NewReader(in))
+		dec.UseNumber()
+		if dec.Decode(&m) != nil || m == nil {
+			return
+		}
+		for _, capability := range []string{"finance.payment.refund", "messaging.send", "repo.merge"} {
+			env := testEnv()
+			env.State = &fakeState{}
+			c := Call{Host: "generic", Tool: capability, Capability: capability, Ctx: Context{Fields: m}}
+			d := Evaluate(p, &c, env)
+			if len(d.Reasons) == 0 {
+				t.Fatalf("%s: no reasons", capability)
+			}
+			if d.Allow && capability == "finance.payment.refund" {
+				n, ok := m["amount"].(json.Number)
+				v, err := strconv.ParseInt(string(n), 10, 64)
+				if !ok || err != nil || v <= 0 || v > 6000 {
+					t.Fatalf("allowed refund with amount %v", m["amount"])
+				}
+			}
+		}
+	})
+}
+
+func mustPassportF(f *testing.F, doc string) *passport.Passport {
+	p, err := passport.Parse([]byte(doc), "fuzz.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	return p
 }
