@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -248,9 +249,9 @@ func (c *checker) policy(argv []field, name, text string, x ctx) string {
 	if isNeutral(name) {
 		rule = "shell builtin: needs no entry in allowed_commands"
 	} else {
-		for _, p := range c.pats.allowed {
-			if p.matchPrefix(argv) {
-				rule = fmt.Sprintf("allowed by %q", p.raw)
+		for _, e := range c.pol.Allowed {
+			if matchAllowed(e, argv, name) {
+				rule = "allowed by " + strconv.Quote(e)
 				break
 			}
 		}
@@ -277,8 +278,8 @@ func (c *checker) policy(argv []field, name, text string, x ctx) string {
 // subcommand when the allow list has entries for subcommands of that name.
 func (c *checker) shownName(argv []field, name string) string {
 	if len(argv) > 1 && argv[1].known() && !strings.HasPrefix(argv[1].val, "-") {
-		for _, p := range c.pats.allowed {
-			if len(p.words) > 1 && p.words[0] == name {
+		for _, e := range c.pol.Allowed {
+			if w, rest := nextWord(e); w == name && strings.TrimSpace(rest) != "" {
 				return name + " " + argv[1].val
 			}
 		}

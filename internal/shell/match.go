@@ -18,14 +18,55 @@ type pattern struct {
 }
 
 type compiled struct {
-	allowed, denied, ask []pattern
+	denied, ask []pattern
 }
 
+// compile prepares the deny and ask lists. The allow list, usually the
+// longest, is matched straight from its strings (matchAllowed), so a call
+// costs nothing for entries whose first word is not the command's.
 func compile(pol *Policy) compiled {
 	return compiled{
-		allowed: compileList(pol.Allowed),
-		denied:  compileList(pol.Denied),
-		ask:     compileList(pol.Ask),
+		denied: compileList(pol.Denied),
+		ask:    compileList(pol.Ask),
+	}
+}
+
+// nextWord returns the first space-separated word of s and the rest.
+func nextWord(s string) (word, rest string) {
+	s = strings.TrimLeft(s, " \t\n")
+	i := strings.IndexAny(s, " \t\n")
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i:]
+}
+
+// matchAllowed is matchPrefix on an entry as written, without allocating.
+func matchAllowed(entry string, argv []field, name string) bool {
+	if entry != "" && entry[0] != ' ' && entry[0] != '\t' && entry[0] != '*' && name != "." &&
+		!strings.HasPrefix(entry, name) {
+		if i := strings.IndexAny(entry, " /"); i < 0 || entry[i] != '/' {
+			return false // fast path: the first word is a name, and not this one
+		}
+	}
+	w, rest := nextWord(entry)
+	if w == "" {
+		return false
+	}
+	if w == "*" && strings.TrimSpace(rest) == "" {
+		return true
+	}
+	if !matchName(w, argv[0]) {
+		return false
+	}
+	for i := 1; ; i++ {
+		w, rest = nextWord(rest)
+		if w == "" {
+			return true
+		}
+		if i >= len(argv) || !argv[i].known() || argv[i].val != w {
+			return false
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ package shell
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -149,8 +150,12 @@ func (c *checker) parseAndWalk(src string, x ctx, wrapper string) {
 		return
 	}
 	defer c.leave()
-	p := syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
+	p, _ := parsers.Get().(*syntax.Parser)
+	if p == nil {
+		p = syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
+	}
 	f, err := p.Parse(strings.NewReader(src), "")
+	parsers.Put(p)
 	if err != nil {
 		where := "the command text"
 		if wrapper != "" {
@@ -159,34 +164,23 @@ func (c *checker) parseAndWalk(src string, x ctx, wrapper string) {
 		c.unparseable(wrapper, "%s does not parse as bash (%v); rewrite it as plain shell", where, err)
 		return
 	}
-	if bad := backslashComment(f); bad != "" {
+	saved := c.src
+	c.src = src
+	defer func() { c.src = saved }()
+	c.scope++
+	scope := c.scope
+	if bad := c.collectFuncs(f, scope); bad != "" {
 		c.unparseable(wrapper, "a comment ends in a backslash (%q), which shells read differently; remove the backslash", bad)
 		return
 	}
-	saved := c.src
-	c.src = src
-	c.scope++
-	scope := c.scope
-	c.collectFuncs(f, scope)
 	savedScope := c.curScope
 	c.curScope = scope
 	c.stmtList(f.Stmts, x)
 	c.curScope = savedScope
-	c.src = saved
 }
 
-// backslashComment returns the text of a comment ending in a backslash.
-func backslashComment(f *syntax.File) string {
-	bad := ""
-	syntax.Walk(f, func(n syntax.Node) bool {
-		if cm, ok := n.(*syntax.Comment); ok && bad == "" &&
-			(strings.HasSuffix(cm.Text, `\`) || strings.Contains(cm.Text, "\\\n")) {
-			bad = "#" + strings.TrimRight(cm.Text, "\n")
-		}
-		return bad == ""
-	})
-	return bad
-}
+// parsers keeps bash parsers for reuse; a Parser is reset by each Parse.
+var parsers sync.Pool
 
 // rawNesting is an upper bound of how deep brackets nest in src, quotes
 // ignored. It protects the recursive parser from pathological input.

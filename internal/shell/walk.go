@@ -159,25 +159,31 @@ func (c *checker) mergeCwd(a, b cwdState) {
 	}
 }
 
-// collectFuncs records every function definition of a parsed text.
-func (c *checker) collectFuncs(f *syntax.File, scope int) {
+// collectFuncs records every function definition of a parsed text and
+// returns the text of a comment ending in a backslash, if any: the parser
+// continues such a comment on the next line, bash does not.
+func (c *checker) collectFuncs(f *syntax.File, scope int) (badComment string) {
 	syntax.Walk(f, func(n syntax.Node) bool {
-		fd, ok := n.(*syntax.FuncDecl)
-		if !ok {
-			return true
-		}
-		names := fd.Names
-		if fd.Name != nil {
-			names = append([]*syntax.Lit{fd.Name}, names...)
-		}
-		for _, nm := range names {
-			if c.funcs == nil {
-				c.funcs = map[string][]funcDef{}
+		switch n := n.(type) {
+		case *syntax.Comment:
+			if badComment == "" && (strings.HasSuffix(n.Text, `\`) || strings.Contains(n.Text, "\\\n")) {
+				badComment = "#" + strings.TrimRight(n.Text, "\n")
 			}
-			c.funcs[nm.Value] = append(c.funcs[nm.Value], funcDef{body: fd.Body, scope: scope, off: fd.Pos().Offset(), src: c.src})
+		case *syntax.FuncDecl:
+			names := n.Names
+			if n.Name != nil {
+				names = append([]*syntax.Lit{n.Name}, names...)
+			}
+			for _, nm := range names {
+				if c.funcs == nil {
+					c.funcs = map[string][]funcDef{}
+				}
+				c.funcs[nm.Value] = append(c.funcs[nm.Value], funcDef{body: n.Body, scope: scope, off: n.Pos().Offset(), src: c.src})
+			}
 		}
 		return true
 	})
+	return badComment
 }
 
 // walkUncalledFuncs checks the bodies of functions never called: a function
@@ -385,7 +391,7 @@ func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
 		c.stmt(n.X, l)
 		c.cwd = saved
 		r := l
-		r.stdinDL = x.stdinDL || c.downloadSince(start) || stmtHasDownload(n.X)
+		r.stdinDL = x.stdinDL || c.downloadSince(start)
 		r.stdin, r.hasStdin = "", false
 		c.stmt(n.Y, r)
 		c.cwd = saved
