@@ -229,7 +229,7 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 // denied_args. It returns the allowing rule for the trace.
 func (c *checker) policy(argv []field, name, text string, x ctx) string {
 	denied := false
-	for _, p := range c.pats.denied {
+	for _, p := range c.patterns(c.pol.Denied, &c.pats.denied, name) {
 		if p.matchDeny(argv, name) {
 			denied = true
 			c.add(Finding{Code: CodeDenied, Command: text,
@@ -262,7 +262,7 @@ func (c *checker) policy(argv []field, name, text string, x ctx) string {
 		}
 	}
 	if !denied {
-		for _, p := range c.pats.ask {
+		for _, p := range c.patterns(c.pol.Ask, &c.pats.ask, name) {
 			if p.matchPrefix(argv) {
 				c.res.Ask = append(c.res.Ask, Finding{Code: CodeNotAllowed, Command: text,
 					Message: fmt.Sprintf("%s matches ask_commands entry %q (%s): it runs only after the user confirms", text, p.raw, limitsName)})

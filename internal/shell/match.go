@@ -17,18 +17,33 @@ type pattern struct {
 	flags    []string
 }
 
+// compiled holds the deny and ask entries, each compiled the first time a
+// command whose name could match it is checked. The allow list is matched
+// straight from its strings (matchAllowed).
 type compiled struct {
-	denied, ask []pattern
+	denied, ask []*pattern
 }
 
-// compile prepares the deny and ask lists. The allow list, usually the
-// longest, is matched straight from its strings (matchAllowed), so a call
-// costs nothing for entries whose first word is not the command's.
-func compile(pol *Policy) compiled {
-	return compiled{
-		denied: compileList(pol.Denied),
-		ask:    compileList(pol.Ask),
+func (c *checker) patterns(list []string, cache *[]*pattern, name string) []*pattern {
+	if *cache == nil {
+		*cache = make([]*pattern, len(list))
 	}
+	var out []*pattern
+	for i, e := range list {
+		w, _ := nextWord(e)
+		if w == "" || (w != "*" && w != name && !strings.Contains(w, "/") && !(name == "." && w == "source")) {
+			continue
+		}
+		if (*cache)[i] == nil {
+			ps := compileList(list[i : i+1])
+			if len(ps) == 0 {
+				continue
+			}
+			(*cache)[i] = &ps[0]
+		}
+		out = append(out, (*cache)[i])
+	}
+	return out
 }
 
 // nextWord returns the first space-separated word of s and the rest.
@@ -45,7 +60,11 @@ func nextWord(s string) (word, rest string) {
 func matchAllowed(entry string, argv []field, name string) bool {
 	if entry != "" && entry[0] != ' ' && entry[0] != '\t' && entry[0] != '*' && name != "." &&
 		!strings.HasPrefix(entry, name) {
-		if i := strings.IndexAny(entry, " /"); i < 0 || entry[i] != '/' {
+		first := entry
+		if i := strings.IndexByte(entry, ' '); i >= 0 {
+			first = entry[:i]
+		}
+		if strings.IndexByte(first, '/') < 0 {
 			return false // fast path: the first word is a name, and not this one
 		}
 	}

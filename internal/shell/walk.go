@@ -63,7 +63,6 @@ type checker struct {
 
 func newChecker(pol *Policy, env Env, res *Result) *checker {
 	c := &checker{pol: pol, env: env, res: res}
-	c.pats = compile(pol)
 	if d := env.Cwd; path.IsAbs(d) {
 		c.cwd.dirs = []string{path.Clean(d)}
 	}
