@@ -182,9 +182,10 @@ func defaultState(getenv func(string) string) string {
 func init() {
 	register(func(a *app) *cobra.Command {
 		return &cobra.Command{
-			Use:   "version",
-			Short: "Print aport's version",
-			Args:  cobra.NoArgs,
+			Use:     "version",
+			Short:   "Print aport's version",
+			Example: "  aport version",
+			Args:    cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				fmt.Fprintf(cmd.OutOrStdout(), "aport %s\n", version)
 				return nil
