@@ -324,6 +324,9 @@ func (r *evalRun) protector() *eval.Protector {
 	if a := abs(f.auditKey); a != "" {
 		pr.Secrets = append(pr.Secrets, a)
 	}
+	if a := abs(f.audit); a != "" {
+		pr.Prefixes = append(pr.Prefixes, a) // audit.jsonl.1, .lock, .head
+	}
 	return pr
 }
 

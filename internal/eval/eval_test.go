@@ -137,6 +137,10 @@ func TestProtector(t *testing.T) {
 			t.Errorf("Protected(%s) = %v", path, got)
 		}
 	}
+	pr.Prefixes = []string{"/var/log/aport.jsonl"}
+	if !pr.Protected("/var/log/aport.jsonl.head") || !pr.Protected("/var/log/aport.jsonl.3") || pr.Protected("/var/log/other") {
+		t.Error("audit log siblings")
+	}
 	if !pr.Secret("/home/dev/.aport/keys/audit.ed25519") || pr.Secret("/home/dev/.aport/audit.jsonl") {
 		t.Error("Secret")
 	}

@@ -14,6 +14,7 @@ type Protector struct {
 	AportHome string   // $APORT_HOME
 	Files     []string // other files aport uses: the passport, audit log, keys, state dir
 	Secrets   []string // private key files and directories: never readable
+	Prefixes  []string // files whose siblings share the name: the audit log's segments, lock and head
 
 	once     sync.Once
 	resolved []string // Files and AportHome with symlinks resolved, built on first use
@@ -60,6 +61,11 @@ func (p *Protector) Protected(abs string) bool {
 	}
 	for _, f := range p.all() {
 		if within(abs, f) {
+			return true
+		}
+	}
+	for _, f := range p.Prefixes {
+		if f != "" && strings.HasPrefix(abs, f) {
 			return true
 		}
 	}
