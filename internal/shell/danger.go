@@ -54,6 +54,17 @@ func parseArgs(args []field, shortVal, longVal string) (opts []opt, pos []field)
 	return opts, pos
 }
 
+// recursiveOpt reports a recursive option of rm, cp, chmod, chown or chgrp
+// in any spelling the tool accepts.
+func recursiveOpt(opts []opt, name string) bool {
+	for _, o := range opts {
+		if o.name == "-R" || (o.name == "-r" && name != "chmod") || canon(name, "", o.name) == "-r" && strings.HasPrefix(o.name, "--") {
+			return true
+		}
+	}
+	return false
+}
+
 func hasOpt(opts []opt, names ...string) bool {
 	for _, o := range opts {
 		for _, n := range names {
@@ -178,18 +189,20 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 	switch {
 	case name == "rm":
 		opts, pos := parseArgs(args, "", "")
-		if hasOpt(opts, "--no-preserve-root") {
-			c.dangerous(text, "rm --no-preserve-root")
-			return
+		for _, o := range opts {
+			if longPrefix(o.name, "--no-preserve-root", 2) {
+				c.dangerous(text, "rm --no-preserve-root")
+				return
+			}
 		}
-		if hasOpt(opts, "-r", "-R", "--recursive") {
+		if recursiveOpt(opts, "rm") {
 			if t := c.criticalTarget(pos); t != "" {
 				c.dangerous(text, fmt.Sprintf("recursive removal of %s (/, the home directory or a system directory)", t))
 			}
 		}
 	case name == "chmod" || name == "chown" || name == "chgrp":
 		opts, pos := parseArgs(args, "", " reference from ")
-		if !hasOpt(opts, "-R", "--recursive") {
+		if !recursiveOpt(opts, name) {
 			return
 		}
 		if !hasOpt(opts, "--reference") && len(pos) > 0 {

@@ -232,7 +232,37 @@ func canonFlags(name, sub, w string) []string {
 	return out
 }
 
+// longPrefix reports whether f is an abbreviation (at least min characters
+// after "--") of the long option full, as getopt_long and git accept.
+func longPrefix(f, full string, min int) bool {
+	return len(f) >= 2+min && strings.HasPrefix(full, f)
+}
+
 func canon(name, sub, f string) string {
+	switch name {
+	case "rm":
+		switch {
+		case longPrefix(f, "--recursive", 1):
+			return "-r"
+		case longPrefix(f, "--force", 1):
+			return "-f"
+		}
+	case "cp":
+		switch {
+		case longPrefix(f, "--recursive", 3):
+			return "-r"
+		case longPrefix(f, "--force", 1):
+			return "-f"
+		}
+	case "chmod", "chown", "chgrp":
+		if longPrefix(f, "--recursive", 2) {
+			return "-r"
+		}
+	case "git":
+		if sub == "push" && strings.HasPrefix(f, "--forc") {
+			return "-f"
+		}
+	}
 	switch name {
 	case "rm", "cp":
 		switch f {

@@ -114,7 +114,7 @@ func writeTargets(name string, args []field) []target {
 		return targets(pos, false)
 	case "rm":
 		opts, pos := parseArgs(args, "", "")
-		return targets(pos, hasOpt(opts, "-r", "-R", "--recursive"))
+		return targets(pos, recursiveOpt(opts, "rm"))
 	case "rmdir", "unlink", "shred", "mkdir", "touch":
 		_, pos := parseArgs(args, "mnsudtrZ", " mode iterations size random-source date time reference context ")
 		if name == "shred" || name == "rmdir" || name == "unlink" || name == "mkdir" {
@@ -126,7 +126,7 @@ func writeTargets(name string, args []field) []target {
 		if !hasOpt(opts, "--reference") && len(pos) > 0 {
 			pos = pos[1:]
 		}
-		return targets(pos, hasOpt(opts, "-R", "--recursive"))
+		return targets(pos, recursiveOpt(opts, name))
 	case "chattr":
 		var pos []field
 		recursive := false
