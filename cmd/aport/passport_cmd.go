@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -201,7 +200,7 @@ so an agent that edits its own passport only locks itself out.`,
 			return withHint(err, "make a key with `aport keys generate --out FILE`")
 		}
 		kid := k.ID
-		out, err := passport.Sign(p.Raw, ed25519.NewKeyFromSeed(k.Seed), kid)
+		out, err := passport.Sign(p.Raw, k.PrivateKey(), kid)
 		if err != nil {
 			return err
 		}
