@@ -114,6 +114,11 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 		if r.Word == nil {
 			continue
 		}
+		if len(r.Word.Parts) == 1 {
+			if _, ok := r.Word.Parts[0].(*syntax.ProcSubst); ok {
+				continue // > >(cmd): a pipe to a command, which is checked itself
+			}
+		}
 		switch {
 		case isWriteRedir(r):
 			t := c.field(r.Word)
