@@ -61,7 +61,7 @@ func checkCommand(k *check) {
 	if len(res.Findings) == 0 && len(res.Ask) > 0 && !k.denied() {
 		k.d.Ask = true
 		for _, a := range res.Ask {
-			k.d.Reasons = append(k.d.Reasons, Reason{Code: "oap.command_denied", Message: "needs confirmation: " + a.Message})
+			k.d.Reasons = append(k.d.Reasons, Reason{Code: a.Code, Message: "needs the user's confirmation: " + a.Message})
 		}
 	}
 }

@@ -83,7 +83,7 @@ func (p *Protector) Secret(abs string) bool {
 			return true
 		}
 	}
-	return false
+	return isSSHPrivateKey(abs)
 }
 
 // Covers reports whether abs is an ancestor directory of a protected file:
@@ -131,4 +131,16 @@ func isHookConfig(abs string) bool {
 	}
 	// a directory holding the configs: .claude or .cursor itself
 	return lb == ".claude" || lb == ".cursor"
+}
+
+// isSSHPrivateKey matches private keys in an .ssh directory (id_rsa,
+// id_ed25519, ... but not their .pub halves): no tool call reads them, shell
+// text included.
+func isSSHPrivateKey(abs string) bool {
+	dir, base := filepath.Split(abs)
+	if !strings.EqualFold(filepath.Base(filepath.Clean(dir)), ".ssh") {
+		return false
+	}
+	lb := strings.ToLower(base)
+	return strings.HasPrefix(lb, "id_") && !strings.HasSuffix(lb, ".pub")
 }
