@@ -80,7 +80,7 @@ func TestInstallThenRunTheWrittenCommand(t *testing.T) {
 
 	cases := []struct {
 		cmd, fixture, want string
-		code             int
+		code               int
 	}{
 		{claudeCmd, "claude-code/bash.json", `"permissionDecision":"allow"`, 0},
 		{claudeCmd, "claude-code/bash-dangerous.json", `"permissionDecision":"deny"`, 2},
