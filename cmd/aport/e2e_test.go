@@ -190,8 +190,10 @@ const webSearchPayload = `{"session_id":"s1","transcript_path":"/tmp/t.jsonl","c
 
 // TestE2ERateLimitParallel: 100 hook processes at once against
 // rate_per_minute 10 allow exactly 10, and the audit chain holds all 100.
+// The two 100-process tests run alone (not t.Parallel): each process waits
+// for the state and audit locks, and on a 2-core machine shared with other
+// tests the queue would approach the lock bound.
 func TestE2ERateLimitParallel(t *testing.T) {
-	t.Parallel()
 	e := newE2E(t)
 	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-rate","owner_id":"o","assurance_level":"L2",
 		"capabilities":["web.search"],"limits":{"web.search":{"rate_per_minute":10}}}`)
@@ -226,7 +228,6 @@ const refundPayload = `{"tool":"finance.payment.refund","input":{"order_id":"ord
 // cap of 20000 allow exactly 40; a replay of an allowed refund is not
 // counted again.
 func TestE2ERefundDailyCapParallel(t *testing.T) {
-	t.Parallel()
 	e := newE2E(t)
 	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-refund","owner_id":"o","assurance_level":"L2","regions":["US"],
 		"capabilities":["finance.payment.refund"],
@@ -316,8 +317,8 @@ func TestE2ERemotePassport(t *testing.T) {
 	srv := httptest.NewServer(g)
 	defer srv.Close()
 	url := srv.URL + "/passports/p-remote"
-	const ttl = 500 * time.Millisecond
-	const maxStale = 1500 * time.Millisecond
+	const ttl = 2 * time.Second
+	const maxStale = 5 * time.Second
 	args := []string{"eval", "--passport", url, "--passport-ttl", ttl.String(), "--passport-max-stale", maxStale.String()}
 	call := func(want int) result {
 		t.Helper()

@@ -90,7 +90,7 @@ const idempotencyTTL = 7 * 24 * time.Hour
 // allowed call's effects in the same transaction, so N parallel calls against
 // a limit of K allow exactly K.
 func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env eval.Env) (*eval.Decision, error) {
-	st, err := state.Open(dir, 5*time.Second)
+	st, err := state.Open(dir, 8*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("the state store %s cannot be opened (%w); `aport doctor` says how to reset it", dir, err)
 	}

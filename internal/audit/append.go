@@ -23,12 +23,12 @@ import (
 type Options struct {
 	Path            string        // the live log file; rotated segments are Path.1, Path.2, ...
 	KeyPath         string        // the Ed25519 private key, created on first use
-	LockTimeout     time.Duration // how long to wait for the log's lock; default 5s
+	LockTimeout     time.Duration // how long to wait for the log's lock; default 8s
 	MaxSegmentBytes int64         // rotate once the live file is this large; default 64 MiB
 }
 
 const (
-	defaultLockTimeout = 5 * time.Second
+	defaultLockTimeout = 8 * time.Second
 	defaultMaxSegment  = 64 << 20
 	// MaxLineBytes bounds one line; Verify rejects longer lines and Append
 	// never writes one (the input is capped at MaxInputBytes).
