@@ -49,11 +49,12 @@ type Context struct {
 	HasTimeout bool
 
 	// data.file.read / data.file.write
-	Path     string
-	HasPath  bool
-	Bytes    int64
-	HasBytes bool
-	Delete   bool
+	Path       string
+	HasPath    bool
+	Bytes      int64
+	HasBytes   bool
+	Delete     bool
+	SearchRoot bool // Glob, Grep, LS: Path is the directory searched, not a file
 
 	// web.fetch / web.search
 	URL            string

@@ -57,10 +57,7 @@ func decodeClaude(m Payload) (*eval.Call, error) {
 		err = setPath(c, in, where, "file_path", "notebook_path")
 	case "Glob", "Grep", "LS":
 		c.Capability = "data.file.read"
-		err = setPath(c, in, where, "path")
-		if err == nil && !c.Ctx.HasPath {
-			c.Ctx.Path, c.Ctx.HasPath = c.Cwd, true
-		}
+		err = setSearchRoot(c, in, where, tool == "Glob")
 	case "Write", "Edit", "MultiEdit", "NotebookEdit":
 		c.Capability = "data.file.write"
 		if err = setPath(c, in, where, "file_path", "notebook_path"); err == nil {

@@ -88,10 +88,7 @@ func cursorTool(c *eval.Call, m Payload) (*eval.Call, error) {
 		err = setPath(c, in, where, "file_path", "path", "target_file")
 	case tool == "Grep":
 		c.Capability = "data.file.read"
-		err = setPath(c, in, where, "path", "file_path")
-		if err == nil && !c.Ctx.HasPath {
-			c.Ctx.Path, c.Ctx.HasPath = c.Cwd, true
-		}
+		err = setSearchRoot(c, in, where, false, "path", "file_path")
 	case tool == "Write":
 		c.Capability = "data.file.write"
 		if err = setPath(c, in, where, "file_path", "path", "target_file"); err == nil {

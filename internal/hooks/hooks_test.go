@@ -277,3 +277,35 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestSearchRoot: Glob, Grep and LS read the directory they search; a Glob
+// pattern's leading literal directories move that root.
+func TestSearchRoot(t *testing.T) {
+	cases := []struct{ tool, input, want string }{
+		{"Grep", `{"pattern":"TODO"}`, "/w"},
+		{"Grep", `{"pattern":"TODO","path":"src"}`, "src"},
+		{"LS", `{"path":"/etc"}`, "/etc"},
+		{"Glob", `{"pattern":"**/*.go"}`, "/w"},
+		{"Glob", `{"pattern":"src/**/*.go"}`, "/w/src"},
+		{"Glob", `{"pattern":"*.go","path":"/w/pkg"}`, "/w/pkg"},
+		{"Glob", `{"pattern":"/etc/*.conf"}`, "/etc"},
+		{"Glob", `{"pattern":"/*"}`, "/"},
+		{"Glob", `{"pattern":"../../x/*.txt","path":"/w/a"}`, "/w/a/../../x"},
+		{"Glob", `{"pattern":"~/.ssh/*"}`, "~/.ssh"},
+		{"Glob", `{"pattern":"C:\\Users\\*"}`, "C:/Users"},
+		{"Glob", `{"pattern":"docs/readme.md"}`, "/w/docs"},
+	}
+	for _, tc := range cases {
+		m, err := ParsePayload([]byte(`{"session_id":"s","cwd":"/w","hook_event_name":"PreToolUse","tool_name":"` + tc.tool + `","tool_input":` + tc.input + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := Decode(Claude, m)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tc.tool, tc.input, err)
+		}
+		if c.Ctx.Path != tc.want || !c.Ctx.SearchRoot || c.Capability != "data.file.read" {
+			t.Errorf("%s %s: path %q searchRoot %v, want %q", tc.tool, tc.input, c.Ctx.Path, c.Ctx.SearchRoot, tc.want)
+		}
+	}
+}

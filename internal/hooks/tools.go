@@ -50,6 +50,69 @@ func setPath(c *eval.Call, in map[string]json.RawMessage, where string, fields .
 	return nil
 }
 
+// setSearchRoot sets the directory a search tool (Glob, Grep, LS) reads: the
+// first present of fields (default "path"), else the call's cwd. For Glob the
+// literal directories at the start of the pattern narrow or move the root:
+// `src/**/*.go` searches src, `/etc/*.conf` searches /etc and `../../x/*`
+// searches two levels up, so a pattern cannot read outside the checked root.
+func setSearchRoot(c *eval.Call, in map[string]json.RawMessage, where string, glob bool, fields ...string) error {
+	if len(fields) == 0 {
+		fields = []string{"path"}
+	}
+	if err := setPath(c, in, where, fields...); err != nil {
+		return err
+	}
+	if !c.Ctx.HasPath {
+		c.Ctx.Path, c.Ctx.HasPath = c.Cwd, true
+	}
+	c.Ctx.SearchRoot = true
+	if !glob {
+		return nil
+	}
+	pattern, _, err := strictStr(in, "pattern", where)
+	if err != nil {
+		return err
+	}
+	if prefix := literalDirs(pattern); prefix != "" {
+		if isAbsLike(prefix) {
+			c.Ctx.Path = prefix
+		} else {
+			c.Ctx.Path = strings.TrimRight(c.Ctx.Path, `/\`) + "/" + prefix
+		}
+	}
+	return nil
+}
+
+// literalDirs returns the leading directories of a glob pattern that contain
+// no glob syntax: "src/**/*.go" -> "src", "/etc/*.conf" -> "/etc",
+// "*.go" -> "".
+func literalDirs(pattern string) string {
+	p := strings.ReplaceAll(pattern, `\`, "/")
+	end := strings.IndexAny(p, "*?[{")
+	if end < 0 {
+		end = len(p)
+		// a pattern without glob syntax names one file: its directory is read
+	}
+	i := strings.LastIndexByte(p[:end], '/')
+	switch {
+	case i < 0:
+		if strings.HasPrefix(p, "~") && end == len(p) && !strings.Contains(p, "/") {
+			return p
+		}
+		return ""
+	case i == 0:
+		return "/"
+	}
+	return p[:i]
+}
+
+// isAbsLike reports whether a path is absolute or starts at a home (~) or a
+// drive letter, so that it does not join onto the root.
+func isAbsLike(p string) bool {
+	return strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") ||
+		len(p) >= 2 && p[1] == ':' && (p[0]|0x20) >= 'a' && (p[0]|0x20) <= 'z'
+}
+
 // contentBytes counts the bytes a write or edit carries. A value of the wrong
 // type is an input error, never zero bytes.
 func contentBytes(in map[string]json.RawMessage, where string, fields ...string) (int64, bool, error) {

@@ -1,0 +1,253 @@
+package eval
+
+import (
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/aporthq/aport/internal/pathx"
+)
+
+// data.file.read.v1 and data.file.write.v1: the path a file tool names, made
+// absolute against the call's cwd, cleaned and resolved through its symlinks
+// (internal/pathx), checked against self-protection, the built-in secret
+// list, denied_paths, allowed_paths, the extension lists and max_bytes.
+//
+// A path has two forms: as written (lexically cleaned) and as the kernel
+// would open it (symlinks resolved). A deny rule denies if it matches either
+// form; an allow rule must match both, so neither `..` nor a link in the
+// workspace reaches outside what the passport allows.
+func init() {
+	checkers["data.file.read.v1"] = checkFile
+	checkers["data.file.write.v1"] = checkFile
+}
+
+func checkFile(k *check) {
+	x := &k.c.Ctx
+	write := k.c.Capability == "data.file.write"
+	p, err := pathx.Normalize(x.Path, k.c.Cwd, k.env.Home)
+	if err != nil {
+		k.deny("oap.invalid_context", "the path of this %s call cannot be checked (%v); name the file by an absolute path or one relative to the working directory", k.c.Tool, err)
+		return
+	}
+	forms := p.Both()
+	if p.Real != "" && p.Real != p.Written {
+		k.ok("path", "%s resolves to %s", p.Written, p.Real)
+	} else {
+		k.ok("path", "%s", p.Written)
+	}
+	if !fileProtection(k, forms, write) {
+		return
+	}
+	allowed, hasAllowed := k.limits.Strings("allowed_paths")
+	denied, _ := k.limits.Strings("denied_paths")
+	for _, f := range forms {
+		if entry, ok := matchAny(denied, f, k, true); ok {
+			k.deny("oap.path_denied", "%s matches %s entry %q; deny wins over allowed_paths, so choose a file outside it", f, k.limitRef("denied_paths"), entry)
+			return
+		}
+	}
+	k.ok("denied_paths", "no entry matches")
+	for _, f := range forms {
+		s, ok := pathx.IsSecret(f)
+		if !ok {
+			continue
+		}
+		if entry, named := namesSecret(allowed, f, s, k); named {
+			k.ok("secrets", "%s is a secret location (%s) named explicitly by allowed_paths entry %q", f, s.Rule, entry)
+			continue
+		}
+		k.deny("oap.path_denied", "%s is a built-in secret location (%s), so %s is denied; the passport can allow it only by naming the path explicitly in %s", f, s.Rule, verb(write), k.limitRef("allowed_paths"))
+		return
+	}
+	if hasAllowed {
+		for _, f := range forms {
+			if _, ok := matchAny(allowed, f, k, false); !ok {
+				what := f
+				if f != p.Written {
+					what = p.Written + " (a link to " + f + ")"
+				}
+				k.deny("oap.path_not_allowed", "%s is not under any %s entry (%s); %s only those paths", what, k.limitRef("allowed_paths"), summarize(allowed), verb(write))
+				return
+			}
+		}
+		k.ok("allowed_paths", "%s is allowed", p.Written)
+	}
+	if !x.SearchRoot {
+		fileExtensions(k, forms)
+		if k.denied() {
+			return
+		}
+	}
+	if write {
+		if max, ok := k.limits.Int("max_bytes"); ok {
+			if x.Bytes > max {
+				k.deny("oap.limit_exceeded", "this %s carries %d bytes but %s is %d; split the change into smaller edits", k.c.Tool, x.Bytes, k.limitRef("max_bytes"), max)
+				return
+			}
+			k.ok("max_bytes", "%d bytes within %d", x.Bytes, max)
+		}
+	}
+}
+
+func verb(write bool) string {
+	if write {
+		return "writing"
+	}
+	return "reading"
+}
+
+// fileProtection applies self-protection: no file tool changes aport's own
+// files or the hook configurations, and none reads a private key.
+func fileProtection(k *check, forms []string, write bool) bool {
+	pr := k.env.Protect
+	if pr == nil {
+		return true
+	}
+	for _, f := range forms {
+		switch {
+		case write && pr.Protected(f):
+			k.final("oap.protected_path", "%s is one of aport's own files or a hook configuration; no tool call may change it (the passport cannot allow this)", f)
+			return false
+		case write && k.c.Ctx.Delete && pr.Covers(f):
+			k.final("oap.protected_path", "deleting %s would delete aport's own files or a hook configuration; no tool call may do that", f)
+			return false
+		case pr.Secret(f):
+			k.final("oap.protected_path", "%s is a private key; no tool call may read or change it", f)
+			return false
+		}
+	}
+	k.ok("self-protection", "not one of aport's files")
+	return true
+}
+
+// matchAny returns the first entry matching the absolute path. An entry
+// without glob syntax matches the path and everything below it (a directory
+// entry covers its tree). Deny entries match case-insensitively and also
+// when they match a directory above the path; allow entries match exactly.
+// An entry that is not a valid glob matches for deny and never for allow.
+func matchAny(entries []string, abs string, k *check, deny bool) (string, bool) {
+	for _, e := range entries {
+		g := absGlob(e, k.c.Workspace, k.env.Home)
+		g = cleanGlob(g)
+		name := abs
+		if deny {
+			g, name = strings.ToLower(g), strings.ToLower(abs)
+		}
+		if !hasMeta(g) {
+			if within(name, g) {
+				return e, true
+			}
+			continue
+		}
+		ok, err := doublestar.Match(g, name)
+		if err != nil {
+			if deny {
+				return e, true
+			}
+			continue
+		}
+		if ok {
+			return e, true
+		}
+		if deny {
+			for d := path.Dir(name); d != "/" && d != "."; d = path.Dir(d) {
+				if ok, _ := doublestar.Match(g, d); ok {
+					return e, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// namesSecret reports whether an allowed_paths entry names the secret path
+// explicitly: it matches the path but would not match the same path with the
+// secret element replaced by an ordinary name (so `**` or `src/*` never do).
+func namesSecret(allowed []string, abs string, s pathx.Secret, k *check) (string, bool) {
+	entry, ok := matchAny(allowed, abs, k, false)
+	if !ok {
+		return "", false
+	}
+	for _, probe := range s.Probes(abs) {
+		if _, wild := matchAny([]string{entry}, probe, k, false); wild {
+			return "", false
+		}
+	}
+	return entry, true
+}
+
+// fileExtensions checks allowed_extensions and denied_extensions against the
+// file's extension, case-insensitively, with or without the leading dot.
+func fileExtensions(k *check, forms []string) {
+	allowed, hasAllowed := k.limits.Strings("allowed_extensions")
+	denied, _ := k.limits.Strings("denied_extensions")
+	if !hasAllowed && len(denied) == 0 {
+		return
+	}
+	for _, f := range forms {
+		ext := extension(f)
+		if containsExt(denied, ext) {
+			k.deny("oap.extension_not_allowed", "%s has the extension %q, which %s lists", f, ext, k.limitRef("denied_extensions"))
+			return
+		}
+		if hasAllowed && !containsExt(allowed, ext) {
+			shown := ext
+			if shown == "" {
+				shown = "(none)"
+			}
+			k.deny("oap.extension_not_allowed", "%s has the extension %s, which is not in %s (%s)", f, shown, k.limitRef("allowed_extensions"), summarize(allowed))
+			return
+		}
+	}
+	k.ok("extensions", "%q is allowed", extension(forms[0]))
+}
+
+// extension is the lower-cased extension of the base name without its dot;
+// a dot file with no other dot (".bashrc") has none.
+func extension(p string) string {
+	base := path.Base(p)
+	i := strings.LastIndexByte(base, '.')
+	if i <= 0 {
+		return ""
+	}
+	return strings.ToLower(base[i+1:])
+}
+
+func containsExt(list []string, ext string) bool {
+	for _, e := range list {
+		if strings.ToLower(strings.TrimPrefix(e, ".")) == ext {
+			return true
+		}
+	}
+	return false
+}
+
+func hasMeta(g string) bool { return strings.ContainsAny(g, "*?[{\\") }
+
+// cleanGlob removes `.`, `..` and doubled slashes from the literal part of
+// an absolute glob, so `/ws/./src/**` and `/ws/src/**` mean the same.
+func cleanGlob(g string) string {
+	if !strings.HasPrefix(g, "/") {
+		return g
+	}
+	i := strings.IndexAny(g, "*?[{\\")
+	if i < 0 {
+		return path.Clean(g)
+	}
+	j := strings.LastIndexByte(g[:i], '/')
+	if j <= 0 {
+		return g
+	}
+	return strings.TrimSuffix(path.Clean(g[:j]), "/") + g[j:]
+}
+
+// summarize lists a few entries for a message.
+func summarize(list []string) string {
+	const show = 6
+	if len(list) <= show {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:show], ", ") + ", ..."
+}

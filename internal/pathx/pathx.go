@@ -1,0 +1,169 @@
+// Package pathx turns the path a tool call names into the absolute paths a
+// policy is checked against: the path as written (made absolute and cleaned)
+// and the path the kernel would open (symlinks resolved, component by
+// component, for the part of the path that exists).
+//
+// Both matter. A deny-list must see through `src/link/..` and through a
+// symlink `src/etc -> /etc`; an allow-list must hold for both spellings, so
+// that neither a link inside the workspace nor a lexical `..` reaches out.
+package pathx
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// maxLinks bounds the symlinks followed while resolving one path, as the
+// kernel does (ELOOP after 40).
+const maxLinks = 40
+
+// Path is a normalised tool path.
+type Path struct {
+	Written string // absolute and lexically cleaned: what the call names
+	Real    string // symlinks resolved where the path exists: what would be opened
+}
+
+// Both returns the distinct forms of the path, Written first.
+func (p Path) Both() []string {
+	if p.Real == "" || p.Real == p.Written {
+		return []string{p.Written}
+	}
+	return []string{p.Written, p.Real}
+}
+
+// ErrUnresolvable is wrapped by every error Normalize returns.
+var ErrUnresolvable = errors.New("path cannot be resolved")
+
+// Normalize makes raw absolute and clean and resolves its symlinks.
+//
+//   - `\` separators (Windows payloads) become `/`; a drive-letter path
+//     (`C:\Users\x`) is absolute, as `/C:/Users/x`.
+//   - `~` and `~/...` expand to home; `~user/...` is refused (the hook does not
+//     look users up; write the path out).
+//   - a relative path is joined to cwd, which must be absolute.
+//   - `.` and `..` are removed lexically for Written; Real follows the
+//     kernel's order (a symlink is resolved before the `..` after it).
+//
+// A NUL byte, an empty path, or a relative path with no cwd is an error.
+func Normalize(raw, cwd, home string) (Path, error) {
+	abs, err := Absolute(raw, cwd, home)
+	if err != nil {
+		return Path{}, err
+	}
+	unclean := joinUnclean(raw, cwd, home)
+	real, err := resolve(unclean)
+	if err != nil {
+		return Path{}, fmt.Errorf("%w: %s: %v", ErrUnresolvable, raw, err)
+	}
+	return Path{Written: abs, Real: real}, nil
+}
+
+// Absolute is the lexical half of Normalize: no file system access.
+func Absolute(raw, cwd, home string) (string, error) {
+	switch {
+	case raw == "":
+		return "", fmt.Errorf("%w: the path is empty", ErrUnresolvable)
+	case strings.IndexByte(raw, 0) >= 0:
+		return "", fmt.Errorf("%w: the path contains a NUL byte", ErrUnresolvable)
+	}
+	p := slashes(raw)
+	if strings.HasPrefix(p, "~") {
+		rest := p[1:]
+		if rest != "" && rest[0] != '/' {
+			return "", fmt.Errorf("%w: %s names another user's home; write the path out in full", ErrUnresolvable, raw)
+		}
+		if home == "" || !filepath.IsAbs(home) {
+			return "", fmt.Errorf("%w: %s starts with ~ but the home directory is unknown", ErrUnresolvable, raw)
+		}
+		p = home + rest
+	}
+	if !filepath.IsAbs(p) {
+		c := slashes(cwd)
+		if c == "" || !filepath.IsAbs(c) {
+			return "", fmt.Errorf("%w: %s is relative and the call has no absolute working directory", ErrUnresolvable, raw)
+		}
+		p = c + "/" + p
+	}
+	return filepath.Clean(p), nil
+}
+
+// joinUnclean is Absolute without the lexical clean (inputs already checked).
+func joinUnclean(raw, cwd, home string) string {
+	p := slashes(raw)
+	if strings.HasPrefix(p, "~") {
+		p = home + p[1:]
+	}
+	if !filepath.IsAbs(p) {
+		p = slashes(cwd) + "/" + p
+	}
+	return p
+}
+
+// slashes turns Windows separators into `/` and a drive letter into an
+// absolute first element.
+func slashes(p string) string {
+	p = strings.ReplaceAll(p, `\`, "/")
+	if len(p) >= 2 && p[1] == ':' && isLetter(p[0]) && (len(p) == 2 || p[2] == '/') {
+		p = "/" + p
+	}
+	return p
+}
+
+func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
+
+// resolve walks an absolute path component by component as the kernel
+// would: each existing symlink is replaced by its target before the next
+// component (so `link/..` is the parent of the link's target). Once a
+// component does not exist, the rest is appended lexically.
+func resolve(p string) (string, error) {
+	done := "/"
+	rest := strings.Split(p, "/")
+	links := 0
+	exists := true
+	for len(rest) > 0 {
+		c := rest[0]
+		rest = rest[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			// back in a part that may exist again: a tool that cleans the
+			// path before opening it would follow links from here on
+			done = filepath.Dir(done)
+			exists = true
+			continue
+		}
+		next := filepath.Join(done, c)
+		if !exists {
+			done = next
+			continue
+		}
+		fi, err := os.Lstat(next)
+		if err != nil {
+			// missing (or unreadable): what follows is taken as written
+			exists = false
+			done = next
+			continue
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
+			done = next
+			continue
+		}
+		links++
+		if links > maxLinks {
+			return "", errors.New("too many levels of symbolic links")
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			done = "/"
+		}
+		rest = append(strings.Split(target, "/"), rest...)
+	}
+	return filepath.Clean(done), nil
+}

@@ -1,0 +1,152 @@
+package pathx
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAbsolute(t *testing.T) {
+	cases := []struct{ raw, cwd, want string }{
+		{"src/a.go", "/w", "/w/src/a.go"},
+		{"/tmp/../etc/shadow", "/w", "/etc/shadow"},
+		{"src/../../.ssh/id_rsa", "/home/dev/demo", "/home/dev/.ssh/id_rsa"},
+		{"~/.env", "/w", "/home/dev/.env"},
+		{"~", "/w", "/home/dev"},
+		{`src\pkg\a.go`, "/w", "/w/src/pkg/a.go"},
+		{`C:\Users\dev\a.go`, "/w", "/C:/Users/dev/a.go"},
+		{"c:/x", "/w", "/c:/x"},
+		{"../../../../..", "/w", "/"},
+		{"a//b/./c/", "/w", "/w/a/b/c"},
+		{"x", `C:\proj`, "/C:/proj/x"},
+	}
+	for _, tc := range cases {
+		got, err := Absolute(tc.raw, tc.cwd, "/home/dev")
+		if err != nil || got != tc.want {
+			t.Errorf("Absolute(%q, %q) = %q, %v; want %q", tc.raw, tc.cwd, got, err, tc.want)
+		}
+	}
+	for _, raw := range []string{"", "a\x00b", "~root/.ssh", "~x"} {
+		if got, err := Absolute(raw, "/w", "/home/dev"); err == nil {
+			t.Errorf("Absolute(%q) = %q, want an error", raw, got)
+		}
+	}
+	if _, err := Absolute("rel", "", "/h"); err == nil {
+		t.Error("a relative path with no cwd must be an error")
+	}
+	if _, err := Absolute("~/x", "/w", ""); err == nil {
+		t.Error("~ with no home must be an error")
+	}
+}
+
+func TestNormalizeSymlinks(t *testing.T) {
+	ws := t.TempDir()
+	out := t.TempDir()
+	mk := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk(os.MkdirAll(filepath.Join(ws, "src", "deep"), 0o755))
+	mk(os.Symlink(out, filepath.Join(ws, "src", "out")))
+	mk(os.Symlink("../..", filepath.Join(ws, "src", "deep", "up")))
+	mk(os.Symlink("loop2", filepath.Join(ws, "loop1")))
+	mk(os.Symlink("loop1", filepath.Join(ws, "loop2")))
+	// ws itself may sit under a symlinked temp dir
+	realWS, err := filepath.EvalSymlinks(ws)
+	mk(err)
+	realOut, err := filepath.EvalSymlinks(out)
+	mk(err)
+
+	cases := []struct{ raw, written, real string }{
+		{"src/out/x.txt", ws + "/src/out/x.txt", realOut + "/x.txt"},
+		{"src/out/../y", ws + "/src/y", filepath.Dir(realOut) + "/y"},
+		{"src/deep/up/z", ws + "/src/deep/up/z", realWS + "/z"},
+		{"src/missing/a/b", ws + "/src/missing/a/b", realWS + "/src/missing/a/b"},
+	}
+	for _, tc := range cases {
+		p, err := Normalize(tc.raw, ws, "/h")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.raw, err)
+		}
+		real := p.Real
+		if real == "" {
+			real = p.Written
+		}
+		if p.Written != tc.written || real != tc.real {
+			t.Errorf("%s: written %q real %q; want %q %q", tc.raw, p.Written, real, tc.written, tc.real)
+		}
+	}
+	if _, err := Normalize("loop1/x", ws, "/h"); err == nil {
+		t.Error("a symlink loop must be an error")
+	}
+}
+
+func TestIsSecret(t *testing.T) {
+	secret := []string{
+		"/w/.env", "/w/.env.local", "/w/.ENV.production", "/h/.ssh/config", "/h/.SSH/known_hosts",
+		"/h/.ssh", "/b/id_rsa", "/b/id_ed25519.pub", "/h/.aws/credentials", "/h/.netrc", "/w/.npmrc",
+		"/c/server.pem", "/c/tls.KEY", "/h/.git-credentials", "/h/.docker/config.json", "/h/.kube/config",
+		"/h/.gnupg/x", "/h/.config/gcloud/credentials.db", "/h/.envrc",
+	}
+	for _, p := range secret {
+		if _, ok := IsSecret(p); !ok {
+			t.Errorf("%s should be secret", p)
+		}
+	}
+	plain := []string{
+		"/w/.env.example", "/w/.env.sample", "/w/src/env.go", "/w/.environment/x", "/h/.aws/cli/cache.txt",
+		"/w/docker/config.json", "/w/keys.go", "/w/.key", "/w/key", "/w/README.md", "/w/.envy",
+	}
+	for _, p := range plain {
+		if s, ok := IsSecret(p); ok {
+			t.Errorf("%s should not be secret (rule %s)", p, s.Rule)
+		}
+	}
+}
+
+func TestProbes(t *testing.T) {
+	s, ok := IsSecret("/w/app/.env")
+	if !ok {
+		t.Fatal("not secret")
+	}
+	got := s.Probes("/w/app/.env")
+	if len(got) != 2 || got[0] != "/w/app/aport-probe" || got[1] != "/w/app/.aport-probe" {
+		t.Fatalf("probes %q", got)
+	}
+}
+
+// FuzzNormalize: Normalize never panics; what it returns is absolute,
+// clean, free of `..` and backslashes, and a secret found in the written
+// form is found again after cleaning (the check is stable).
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"src/a.go", "../../etc/passwd", "~/.ssh/id_rsa", `C:\x\..\y`, "/tmp/../etc/shadow", "a\x00", "~root", ".env", "////", `\\server\share`} {
+		f.Add(s, "/home/dev/demo")
+	}
+	f.Fuzz(func(t *testing.T, raw, cwd string) {
+		p, err := Normalize(raw, cwd, "/home/dev")
+		if err != nil {
+			return
+		}
+		for _, form := range p.Both() {
+			if !strings.HasPrefix(form, "/") || filepath.Clean(form) != form {
+				t.Fatalf("%q -> %q is not absolute and clean", raw, form)
+			}
+			if strings.Contains(form, `\`) {
+				t.Fatalf("%q -> %q keeps a backslash", raw, form)
+			}
+			for _, el := range strings.Split(form, "/") {
+				if el == ".." {
+					t.Fatalf("%q -> %q keeps ..", raw, form)
+				}
+			}
+			if _, ok := IsSecret(form); ok {
+				if _, again := IsSecret(filepath.Clean(form)); !again {
+					t.Fatalf("secret check unstable for %q", form)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,102 @@
+package pathx
+
+import "strings"
+
+// Secret says why a path is a built-in secret location.
+type Secret struct {
+	Rule  string // the list entry that matched, as documented: ".env*", ".ssh/", "*.pem", ...
+	Index int    // the element of the path (split on "/") that makes it secret
+}
+
+// secretDirs are directories whose whole contents are secret, wherever they are.
+var secretDirs = map[string]string{
+	".ssh":            ".ssh/",
+	".gnupg":          ".gnupg/",
+	".password-store": ".password-store/",
+}
+
+// secretPairs are files secret only inside a particular directory; the
+// directory is the element reported.
+var secretPairs = map[string]map[string]string{
+	".aws":    {"credentials": ".aws/credentials", "config": ".aws/config"},
+	".docker": {"config.json": ".docker/config.json"},
+	".kube":   {"config": ".kube/config"},
+	".config": {"gcloud": ".config/gcloud/", "gh": ".config/gh/"},
+	".azure":  {"accesstokens.json": ".azure/accessTokens.json", "msal_token_cache.json": ".azure/msal_token_cache.json"},
+}
+
+// secretFiles are file names secret anywhere.
+var secretFiles = map[string]bool{
+	".envrc": true, ".netrc": true, "_netrc": true, ".npmrc": true, ".pypirc": true,
+	".git-credentials": true, ".pgpass": true, ".htpasswd": true, ".vault-token": true,
+}
+
+// envExamples are the .env files meant to be committed: not secret.
+var envExamples = map[string]bool{
+	".env.example": true, ".env.sample": true, ".env.template": true, ".env.dist": true,
+}
+
+// keyPrefixes are SSH private key names (and their .pub halves, which the
+// list does not tell apart: name them in allowed_paths to read them).
+var keyPrefixes = []string{"id_rsa", "id_ed25519", "id_ecdsa", "id_dsa"}
+
+// secretExts are extensions of key and certificate-bundle files.
+var secretExts = []string{".pem", ".key", ".p12", ".pfx"}
+
+// IsSecret reports whether the absolute, cleaned path is, or is inside, a
+// built-in secret location. Matching ignores case (macOS and Windows file
+// systems do).
+func IsSecret(abs string) (Secret, bool) {
+	el := strings.Split(abs, "/")
+	last := len(el) - 1
+	for i, e := range el {
+		if e == "" {
+			continue
+		}
+		le := strings.ToLower(e)
+		if rule, ok := secretDirs[le]; ok {
+			return Secret{rule, i}, true
+		}
+		if files, ok := secretPairs[le]; ok && i < last {
+			if rule, ok := files[strings.ToLower(el[i+1])]; ok {
+				return Secret{rule, i}, true
+			}
+		}
+		if i != last {
+			continue
+		}
+		switch {
+		case secretFiles[le]:
+			return Secret{e, i}, true
+		case le == ".env" || strings.HasPrefix(le, ".env.") && !envExamples[le]:
+			return Secret{".env*", i}, true
+		}
+		for _, p := range keyPrefixes {
+			if strings.HasPrefix(le, p) {
+				return Secret{p + "*", i}, true
+			}
+		}
+		for _, x := range secretExts {
+			if strings.HasSuffix(le, x) && len(le) > len(x) {
+				return Secret{"*" + x, i}, true
+			}
+		}
+	}
+	return Secret{}, false
+}
+
+// Probes returns abs with the secret element replaced by neutral names. An
+// allow-list entry that still matches a probe matched through a wildcard,
+// not because it names the secret.
+func (s Secret) Probes(abs string) []string {
+	el := strings.Split(abs, "/")
+	if s.Index <= 0 || s.Index >= len(el) {
+		return nil
+	}
+	out := make([]string, 0, 2)
+	for _, name := range []string{"aport-probe", ".aport-probe"} {
+		el[s.Index] = name
+		out = append(out, strings.Join(el, "/"))
+	}
+	return out
+}
