@@ -49,13 +49,16 @@ func checkCommand(k *check) {
 	for _, t := range res.Trace {
 		k.d.Trace = append(k.d.Trace, Step{Check: "command", OK: t.OK, Detail: t.Command + ": " + t.Rule})
 	}
+	// Catastrophic operations and self-protection come first: they are the
+	// reason a reader needs to see, and no passport change would lift them.
 	for _, f := range res.Findings {
-		msg := f.Message
-		switch f.Code {
-		case "oap.dangerous_operation", "oap.protected_path":
-			k.final(f.Code, "%s", msg)
-		default:
-			k.deny(f.Code, "%s", msg)
+		if f.Code == "oap.dangerous_operation" || f.Code == "oap.protected_path" {
+			k.final(f.Code, "%s", f.Message)
+		}
+	}
+	for _, f := range res.Findings {
+		if f.Code != "oap.dangerous_operation" && f.Code != "oap.protected_path" {
+			k.deny(f.Code, "%s", f.Message)
 		}
 	}
 	if len(res.Findings) == 0 && len(res.Ask) > 0 && !k.denied() {
