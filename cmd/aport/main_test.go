@@ -33,8 +33,24 @@ func TestScript(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitcode,
+			"expand":   cmdExpand,
 		},
 	})
+}
+
+// cmdExpand writes a copy of a file with $VAR and ${VAR} replaced from the
+// script's environment, for payloads that name $WORK paths:
+//
+//	expand payload.json.in payload.json
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: expand IN OUT")
+	}
+	b := ts.ReadFile(args[0])
+	out := os.Expand(b, ts.Getenv)
+	if err := os.WriteFile(ts.MkAbs(args[1]), []byte(out), 0o644); err != nil {
+		ts.Fatalf("%v", err)
+	}
 }
 
 // cmdExitcode runs a command and checks its exact exit code:

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/gowebpki/jcs"
 
 	"github.com/aporthq/aport/internal/jsonx"
@@ -495,9 +496,13 @@ func (v *validator) limitValue(field, typ string, raw json.RawMessage) {
 			v.add(field, "an array of strings, found "+kind(raw))
 			return
 		}
+		globs := strings.HasSuffix(field, "_paths") || strings.HasSuffix(field, "_working_directories")
 		for i, e := range s {
-			if strings.TrimSpace(e) == "" {
+			switch {
+			case strings.TrimSpace(e) == "":
 				v.add(fmt.Sprintf("%s[%d]", field, i), "a non-empty string")
+			case globs && !doublestar.ValidatePattern(strings.ReplaceAll(e, `\`, "/")):
+				v.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("a valid glob (unclosed [ or {?), found %q", e))
 			}
 		}
 	case "int":

@@ -98,6 +98,8 @@ func TestParseProblems(t *testing.T) {
 		{"unknown limit", `{"id":"a","capabilities":["web.fetch"],"limits":{"web.fetch":{"allowed_hosts":["x"]}}}`, []string{"limits.web.fetch.allowed_hosts"}},
 		{"required limit", `{"id":"a","capabilities":["system.command.execute"]}`, []string{"limits.system.command.execute.allowed_commands"}},
 		{"regions", `{"id":"a","capabilities":[],"regions":"US"}`, []string{"regions"}},
+		{"bad glob", `{"id":"a","capabilities":["data.file.read"],"limits":{"data.file.read":{"allowed_paths":["src/**","src/[a"]}}}`, []string{"limits.data.file.read.allowed_paths[1]"}},
+		{"bad dir glob", `{"id":"a","capabilities":["system.command.execute"],"limits":{"system.command.execute":{"allowed_commands":["ls"],"allowed_working_directories":["{a,b"]}}}`, []string{"limits.system.command.execute.allowed_working_directories[0]"}},
 		{"many at once", `{"status":"x","capabilities":"all"}`, []string{"passport_id", "status", "capabilities"}},
 	}
 	for _, tc := range cases {
