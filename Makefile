@@ -24,7 +24,7 @@ unit:
 
 # The example policy tests for the dev preset, run by the built binary.
 policy-test: build
-	@if [ -f examples/dev-tests.yaml ]; then ./$(BIN) test examples/dev-tests.yaml --passport examples/dev-passport.json; fi
+	./$(BIN) test examples/dev-tests.yaml --passport examples/dev-passport.json
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

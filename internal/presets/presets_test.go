@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -236,5 +237,37 @@ func TestWrite(t *testing.T) {
 	ents, _ := os.ReadDir(filepath.Dir(path))
 	if len(ents) != 1 {
 		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+// TestExampleIsTheDevPreset keeps examples/dev-passport.json, which
+// `make test` runs examples/dev-tests.yaml against, in step with the dev
+// preset that `aport passport init` writes.
+func TestExampleIsTheDevPreset(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "dev-passport.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var example struct {
+		Capabilities []string                  `json:"capabilities"`
+		Limits       map[string]map[string]any `json:"limits"`
+	}
+	if err := json.Unmarshal(b, &example); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := Get("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(dev)
+	var want struct {
+		Capabilities []string                  `json:"capabilities"`
+		Limits       map[string]map[string]any `json:"limits"`
+	}
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(example.Capabilities, want.Capabilities) || !reflect.DeepEqual(example.Limits, want.Limits) {
+		t.Fatal("examples/dev-passport.json differs from the dev preset; regenerate it with `aport passport init --preset dev --yes --force --passport examples/dev-passport.json`")
 	}
 }
