@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 
@@ -44,7 +45,7 @@ func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
 			fmt.Fprintf(&b, "  path:    %s\n", c.Ctx.Path)
 		}
 		if c.Ctx.HasURL {
-			fmt.Fprintf(&b, "  url:     %s %s\n", c.Ctx.Method, c.Ctx.URL)
+			fmt.Fprintf(&b, "  url:     %s %s\n", c.Ctx.Method, redactedURL(c.Ctx.URL))
 		}
 		fmt.Fprintf(&b, "  cwd:     %s\n", c.Cwd)
 	} else {
@@ -85,4 +86,13 @@ func newLogger(w io.Writer, level string) *logger {
 		lvl = zerolog.WarnLevel
 	}
 	return &logger{zerolog.New(w).Level(lvl).With().Timestamp().Str("cmd", "aport").Logger()}
+}
+
+// redactedURL hides the password of a user:password@ URL; a URL that does
+// not parse is shown as written.
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }

@@ -15,9 +15,9 @@ import (
 // address. A URL whose host cannot be determined is oap.invalid_context.
 //
 // Order: scheme and host, private network (applies with or without a domain
-// list), denied_domains, allowed_domains, userinfo, allowed_methods. The
-// domain checks come before the userinfo check so that
-// https://docs.python.org@evil.com/ is reported as a request to evil.com.
+// list), denied_domains, allowed_domains, allowed_methods. Userinfo is not
+// the host: https://docs.python.org@evil.com/ is a request to evil.com, and
+// the reason says so.
 // aport resolves no names: a public name that resolves to a private address
 // is not caught here; allowed_domains is the control for that.
 func init() { checkers["web.fetch.v1"] = checkWeb }
@@ -95,11 +95,6 @@ func checkWeb(k *check) {
 		k.ok("allowed_domains", "%s allowed by %q", u.Host, hit)
 	}
 
-	if u.Userinfo {
-		k.deny("oap.userinfo_not_allowed", "the URL puts a user name or password before '@', so it would contact %s and send those credentials; URLs with userinfo are denied by %s: fetch %s://%s/ without the part before '@'", host, k.pack.ID, u.Scheme, webURLHost(u))
-		return
-	}
-
 	method := x.Method
 	if method == "" {
 		method = "GET"
@@ -169,14 +164,6 @@ func webUserinfoNote(u *urlx.URL) string {
 		return " (the URL's text before '@' is a user name, not the host)"
 	}
 	return ""
-}
-
-// webURLHost is the host as it goes in a URL (IPv6 in brackets).
-func webURLHost(u *urlx.URL) string {
-	if u.IP.Is6() {
-		return "[" + u.Host + "]"
-	}
-	return u.Host
 }
 
 // webApexHint explains that *.example.com does not cover example.com.

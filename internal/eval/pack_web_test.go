@@ -106,9 +106,9 @@ func TestWebFetchPack(t *testing.T) {
 		{name: "denied via userinfo trick", limit: `{"denied_domains":["evil.com"]}`, call: fetch("https://docs.python.org@evil.com/"), want: "oap.domain_denied"},
 		{name: "bad denied entry denies all", limit: `{"denied_domains":["https://evil.com"]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_denied", trace: "fix the passport"},
 
-		// oap.userinfo_not_allowed: even to an allowed host
-		{name: "userinfo to allowed host", limit: docs, call: fetch("https://user:secret@docs.python.org/3/"), want: "oap.userinfo_not_allowed", trace: "https://docs.python.org/"},
-		{name: "userinfo without lists", call: fetch("https://token@example.com/"), want: "oap.userinfo_not_allowed"},
+		// userinfo is not the host: the host after '@' decides
+		{name: "userinfo to allowed host", limit: docs, call: fetch("https://user:secret@docs.python.org/3/"), want: "oap.allowed", allow: true},
+		{name: "userinfo without lists", call: fetch("https://token@example.com/"), want: "oap.allowed", allow: true},
 
 		// oap.method_not_allowed
 		{name: "method allowed", limit: `{"allowed_methods":["GET","HEAD"]}`, call: fetchMethod("https://example.com/", "HEAD"), want: "oap.allowed", allow: true, trace: `HEAD allowed by "HEAD"`},
@@ -143,8 +143,8 @@ func TestWebFetchReasonsKeepSecrets(t *testing.T) {
 		c := fetch(u)
 		c.Capability = "web.fetch"
 		d := Evaluate(p, &c, testEnv())
-		if d.Allow {
-			t.Fatalf("%s allowed", u)
+		if d.Allow != strings.Contains(u, "docs.python.org") {
+			t.Fatalf("%s: allow=%v", u, d.Allow)
 		}
 		if txt := traceText(d); strings.Contains(txt, "s3cr3t") {
 			t.Errorf("%s: the reason repeats the userinfo:\n%s", u, txt)
