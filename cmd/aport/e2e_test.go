@@ -222,6 +222,33 @@ func TestE2ERateLimitParallel(t *testing.T) {
 	}
 }
 
+// TestE2EAuditConcurrent: 200 hook processes at once append to one log that
+// already holds events; afterwards it holds exactly 200 more, one per call
+// (distinct input hashes), in one unbroken, signed chain.
+func TestE2EAuditConcurrent(t *testing.T) {
+	e := newE2E(t)
+	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-audit","owner_id":"o","capabilities":["web.search"]}`)
+	const before, n = 5, 200
+	for i := 0; i < before; i++ {
+		e.must(0, fmt.Sprintf(webSearchPayload, 1000+i, i), "eval", "--passport", pp)
+	}
+	rs := e.parallel(n, func(i int) string { return fmt.Sprintf(webSearchPayload, i, i) }, "eval", "--passport", pp)
+	if allowed, _ := tally(t, rs, "-"); allowed != n {
+		t.Fatalf("%d of %d calls allowed", allowed, n)
+	}
+	e.verifyAudit(before + n)
+	hashes := map[any]bool{}
+	for i, ev := range e.auditEvents() {
+		if ev["seq"] != float64(i+1) {
+			t.Fatalf("event %d has seq %v", i, ev["seq"])
+		}
+		hashes[ev["input_hash"]] = true
+	}
+	if len(hashes) != before+n {
+		t.Fatalf("%d distinct inputs in the log, want %d", len(hashes), before+n)
+	}
+}
+
 const refundPayload = `{"tool":"finance.payment.refund","input":{"order_id":"ord_%d","customer_id":"cus_9","amount":500,"currency":"USD","region":"US","reason_code":"customer_request","idempotency_key":"idem-%06d"},"agent_id":"refund-bot"}`
 
 // TestE2ERefundDailyCapParallel: 100 refunds of 500 at once against a daily

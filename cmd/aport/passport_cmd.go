@@ -6,16 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
 	"github.com/aporthq/aport/internal/atomicfile"
 	"github.com/aporthq/aport/internal/audit"
+	"github.com/aporthq/aport/internal/filelock"
 	"github.com/aporthq/aport/internal/keys"
 	"github.com/aporthq/aport/internal/passport"
 )
@@ -282,14 +281,13 @@ func newPassportStatusCmd(a *app, verb, status, short string) *cobra.Command {
 // flipStatus sets status, status_reason and updated_at under a lock, and
 // writes the file atomically. Revocation is final.
 func flipStatus(path, status, reason string, now time.Time) (id, old string, err error) {
-	lock := flock.New(path + ".lock")
-	if err := lock.Lock(); err != nil {
+	// The lock file stays: removing it while another flip waits on it would
+	// let two flips hold "the" lock at once.
+	unlock, err := filelock.Acquire(path+".lock", 10*time.Second)
+	if err != nil {
 		return "", "", fmt.Errorf("lock %s: %w", path, err)
 	}
-	defer func() {
-		lock.Unlock()
-		os.Remove(path + ".lock")
-	}()
+	defer unlock()
 	p, err := passport.LoadFile(path)
 	if err != nil {
 		return "", "", withHint(err, "run `aport passport validate` to see every problem")

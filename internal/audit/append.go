@@ -2,7 +2,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,8 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
-
+	"github.com/aporthq/aport/internal/filelock"
 	"github.com/aporthq/aport/internal/keys"
 )
 
@@ -73,18 +71,14 @@ func Append(opt Options, ev *Event) (err error) {
 		return fmt.Errorf("audit log directory: %w", err)
 	}
 
-	lk := flock.New(LockPath(opt.Path), flock.SetPermissions(0o600))
-	ctx, cancel := context.WithTimeout(context.Background(), opt.LockTimeout)
-	ok, err := lk.TryLockContext(ctx, time.Millisecond)
-	cancel()
-	if err != nil || !ok {
-		lk.Close()
-		if err == nil || errors.Is(err, context.DeadlineExceeded) {
+	unlock, err := filelock.Acquire(LockPath(opt.Path), opt.LockTimeout)
+	if err != nil {
+		if errors.Is(err, filelock.ErrTimeout) {
 			return fmt.Errorf("audit log %s: lock %s held by another process for more than %s", opt.Path, LockPath(opt.Path), opt.LockTimeout)
 		}
 		return fmt.Errorf("audit log %s: lock: %w", opt.Path, err)
 	}
-	defer lk.Unlock()
+	defer unlock()
 
 	return appendLocked(opt, key, ev)
 }

@@ -31,9 +31,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/aporthq/aport/internal/filelock"
 )
 
 // File names inside the store directory.
@@ -61,7 +62,7 @@ var ErrCorrupt = errors.New("state store is corrupt")
 
 // ErrLockTimeout is returned (wrapped) by Update when the store's lock could
 // not be taken within the Store's lock timeout.
-var ErrLockTimeout = errors.New("timed out waiting for the state store lock")
+var ErrLockTimeout = filelock.ErrTimeout
 
 // errNoChange rolls back a transaction that wrote nothing.
 var errNoChange = errors.New("no change")
@@ -258,43 +259,20 @@ func syncDir(dir string) error {
 }
 
 // lock takes the store's exclusive file lock, waiting at most the lock
-// timeout. The blocking lock runs in a goroutine so that waiters queue in
-// the kernel rather than poll; if the wait times out, the goroutine releases
-// the lock as soon as it gets it.
+// timeout (waiters queue in the kernel; see internal/filelock).
 func (s *Store) lock() (func() error, error) {
 	path := filepath.Join(s.dir, LockFile)
-	fl := flock.New(path, flock.SetPermissions(0o600))
-	ok, err := fl.TryLock()
+	unlock, err := filelock.Acquire(path, s.lockTimeout)
 	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		if merr := os.MkdirAll(s.dir, 0o700); merr != nil {
 			return nil, fmt.Errorf("state: creating the state directory: %w", merr)
 		}
-		ok, err = fl.TryLock()
+		unlock, err = filelock.Acquire(path, s.lockTimeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: locking %s: %w", path, err)
 	}
-	if ok {
-		return fl.Unlock, nil
-	}
-	done := make(chan error, 1)
-	go func() { done <- fl.Lock() }()
-	t := time.NewTimer(s.lockTimeout)
-	defer t.Stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			return nil, fmt.Errorf("state: locking %s: %w", path, err)
-		}
-		return fl.Unlock, nil
-	case <-t.C:
-		go func() {
-			if err := <-done; err == nil {
-				_ = fl.Unlock()
-			}
-		}()
-		return nil, fmt.Errorf("state: %w %s after %s (another aport process holds it)", ErrLockTimeout, path, s.lockTimeout)
-	}
+	return unlock, nil
 }
 
 // corrupt wraps ErrCorrupt with the file, the problem and the way out.
