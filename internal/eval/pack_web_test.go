@@ -92,10 +92,7 @@ func TestWebFetchPack(t *testing.T) {
 		{name: "wildcard is not the apex", limit: wild, call: fetch("https://python.org/"), want: "oap.domain_not_allowed", trace: "add python.org itself"},
 		{name: "exact is not a subdomain", limit: `{"allowed_domains":["python.org"]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_not_allowed"},
 		{name: "empty list allows none", limit: `{"allowed_domains":[]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_not_allowed", trace: "allowed hosts: none"},
-		{name: "URL entry matches nothing", limit: `{"allowed_domains":["https://docs.python.org/"]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_not_allowed", trace: "not host names"},
-		{name: "star entry matches nothing", limit: `{"allowed_domains":["*"]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_not_allowed", trace: "leave the list out"},
 		{name: "homograph", limit: docs, call: fetch("https://docs.pythοn.org/"), want: "oap.domain_not_allowed", trace: "xn--"},
-		{name: "IP spelled as a name does not match", limit: `{"allowed_domains":["*.1"]}`, call: fetch("http://8.8.8.8/"), want: "oap.domain_not_allowed"},
 
 		// oap.domain_denied: deny overrides allow
 		{name: "denied exact", limit: `{"denied_domains":["evil.com"]}`, call: fetch("https://EVIL.com./x"), want: "oap.domain_denied", trace: `"evil.com" in passport limits.web.fetch.denied_domains`},
@@ -104,7 +101,6 @@ func TestWebFetchPack(t *testing.T) {
 		{name: "denied overrides allowed", limit: `{"allowed_domains":["*.python.org"],"denied_domains":["bugs.python.org"]}`, call: fetch("https://bugs.python.org/"), want: "oap.domain_denied"},
 		{name: "denied IP in another spelling", limit: `{"denied_domains":["8.8.8.8"]}`, call: fetch("http://0x08080808/"), want: "oap.domain_denied"},
 		{name: "denied via userinfo trick", limit: `{"denied_domains":["evil.com"]}`, call: fetch("https://docs.python.org@evil.com/"), want: "oap.domain_denied"},
-		{name: "bad denied entry denies all", limit: `{"denied_domains":["https://evil.com"]}`, call: fetch("https://docs.python.org/"), want: "oap.domain_denied", trace: "fix the passport"},
 
 		// userinfo is not the host: the host after '@' decides
 		{name: "userinfo to allowed host", limit: docs, call: fetch("https://user:secret@docs.python.org/3/"), want: "oap.allowed", allow: true},

@@ -25,6 +25,7 @@ import (
 	"github.com/gowebpki/jcs"
 
 	"github.com/aporthq/aport/internal/jsonx"
+	"github.com/aporthq/aport/internal/urlx"
 	"github.com/aporthq/aport/packs"
 )
 
@@ -497,12 +498,17 @@ func (v *validator) limitValue(field, typ string, raw json.RawMessage) {
 			return
 		}
 		globs := strings.HasSuffix(field, "_paths") || strings.HasSuffix(field, "_working_directories")
+		domains := strings.HasSuffix(field, "_domains")
 		for i, e := range s {
 			switch {
 			case strings.TrimSpace(e) == "":
 				v.add(fmt.Sprintf("%s[%d]", field, i), "a non-empty string")
 			case globs && !doublestar.ValidatePattern(strings.ReplaceAll(e, `\`, "/")):
 				v.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("a valid glob (unclosed [ or {?), found %q", e))
+			case domains:
+				if _, err := urlx.ParsePattern(e); err != nil {
+					v.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("a host like docs.python.org or *.python.org, found %q (%v)", e, err))
+				}
 			}
 		}
 	case "int":

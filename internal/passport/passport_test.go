@@ -99,6 +99,7 @@ func TestParseProblems(t *testing.T) {
 		{"required limit", `{"id":"a","capabilities":["system.command.execute"]}`, []string{"limits.system.command.execute.allowed_commands"}},
 		{"regions", `{"id":"a","capabilities":[],"regions":"US"}`, []string{"regions"}},
 		{"bad glob", `{"id":"a","capabilities":["data.file.read"],"limits":{"data.file.read":{"allowed_paths":["src/**","src/[a"]}}}`, []string{"limits.data.file.read.allowed_paths[1]"}},
+		{"bad domain", `{"id":"a","capabilities":["web.fetch"],"limits":{"web.fetch":{"allowed_domains":["docs.python.org","https://evil.com/"],"denied_domains":["*","*.1"]}}}`, []string{"limits.web.fetch.allowed_domains[1]", "limits.web.fetch.denied_domains[0]", "limits.web.fetch.denied_domains[1]"}},
 		{"bad dir glob", `{"id":"a","capabilities":["system.command.execute"],"limits":{"system.command.execute":{"allowed_commands":["ls"],"allowed_working_directories":["{a,b"]}}}`, []string{"limits.system.command.execute.allowed_working_directories[0]"}},
 		{"many at once", `{"status":"x","capabilities":"all"}`, []string{"passport_id", "status", "capabilities"}},
 	}
