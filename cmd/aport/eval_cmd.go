@@ -128,8 +128,9 @@ type evalRun struct {
 	pp             *passport.Passport
 	raw            []byte
 	now            time.Time
-	answered       sync.Mutex
+	answered       sync.Mutex // guards done and code: the answer is written once
 	done           bool
+	code           int
 	log            *logger
 	last           *eval.Decision // the decision answered, for aport test
 }
@@ -143,7 +144,7 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
-				result <- r.answer(eval.Deny(r.now, "oap.evaluator_error", fmt.Sprintf("aport hit an internal error and denied the call to stay safe: %v", v)))
+				result <- r.answerAfterPanic(eval.Deny(r.now, "oap.evaluator_error", fmt.Sprintf("aport hit an internal error and denied the call to stay safe: %v", v)))
 			}
 		}()
 		result <- r.main(args, stdin)
@@ -177,18 +178,23 @@ func quickHost(args []string, getenv func(string) string) string {
 }
 
 // answerBare answers without touching the state of the evaluation that is
-// still running (used when it hangs): no audit event can be written safely.
+// still running (used when it hangs, or when answering panicked): no audit
+// event can be written safely. If the evaluation has already answered, its
+// exit code stands.
 func (r *evalRun) answerBare(d *eval.Decision, host string) int {
 	r.answered.Lock()
 	defer r.answered.Unlock()
 	if r.done {
-		return 2
+		return r.code
 	}
-	r.done = true
+	r.done, r.code = true, 2
 	var out bytes.Buffer
 	_ = hooks.Encode(&out, host, d)
 	_, _ = r.stdout.Write(out.Bytes())
-	fmt.Fprintln(r.stderr, hooks.Summary(d))
+	func() {
+		defer func() { _ = recover() }() // stderr is best effort here
+		fmt.Fprintln(r.stderr, hooks.Summary(d))
+	}()
 	return 2
 }
 
@@ -330,16 +336,32 @@ func (r *evalRun) protector() *eval.Protector {
 	return pr
 }
 
-// answer writes the decision once: audit event, explain trace, host answer,
+// answerAfterPanic answers with d after a panic: audited if it can be, and
+// if answering panics again, with the bare answer, so stdout always carries
+// the host's JSON.
+func (r *evalRun) answerAfterPanic(d *eval.Decision) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			code = r.answerBare(d, r.host)
+		}
+	}()
+	return r.answer(d)
+}
+
+// answer writes the decision: audit event, explain trace, then — once, and
+// only if the deadline has not answered meanwhile — the host answer and the
 // stderr reason. It returns the exit code.
+//
+// The audit append and the trace run before the answer is claimed, outside
+// the lock, so that a hang in them (a blocked file system, a FIFO in place
+// of the key) cannot keep the deadline from answering.
 func (r *evalRun) answer(d *eval.Decision) int {
 	r.answered.Lock()
-	defer r.answered.Unlock()
-	if r.done {
-		return 2
+	done, code := r.done, r.code
+	r.answered.Unlock()
+	if done {
+		return code
 	}
-	r.done = true
-	r.last = d
 	if r.flags != nil {
 		if err := r.audit(d); err != nil {
 			d.Allow, d.Ask = false, false
@@ -352,11 +374,17 @@ func (r *evalRun) answer(d *eval.Decision) int {
 	}
 	var out bytes.Buffer
 	_ = hooks.Encode(&out, r.host, d)
-	_, werr := r.stdout.Write(out.Bytes())
-	if d.Allow && werr == nil {
-		return 0
+
+	r.answered.Lock()
+	defer r.answered.Unlock()
+	if r.done {
+		return r.code
 	}
-	if d.Ask && werr == nil && r.host != hooks.Generic {
+	r.done, r.code = true, 2
+	r.last = d
+	_, werr := r.stdout.Write(out.Bytes())
+	if werr == nil && (d.Allow || d.Ask && r.host != hooks.Generic) {
+		r.code = 0
 		return 0
 	}
 	fmt.Fprintln(r.stderr, hooks.Summary(d))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -115,4 +116,58 @@ func FuzzEval(f *testing.F) {
 			t.Fatalf("exit 0 without allow: %q", stdout.String())
 		}
 	})
+}
+
+// TestEvalDeadlineWhileAuditHangs: a hang while writing the audit event (the
+// key is a FIFO nobody writes) must not keep the deadline from answering.
+func TestEvalDeadlineWhileAuditHangs(t *testing.T) {
+	old := evalDeadline
+	evalDeadline = 300 * time.Millisecond
+	defer func() { evalDeadline = old }()
+	env := evalEnv(t)
+	fifo := filepath.Join(t.TempDir(), "key")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	getenv := func(k string) string {
+		if k == "APORT_AUDIT_KEY" {
+			return fifo
+		}
+		return env(k)
+	}
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, getenv) }()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer 10 s after a 300 ms deadline")
+	}
+	// release the blocked reader so that nothing outlives the test
+	if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+		w.Close()
+	}
+	var out map[string]any
+	if code != 2 || json.Unmarshal(stdout.Bytes(), &out) != nil || out["permission"] != "deny" {
+		t.Fatalf("exit %d stdout %q", code, stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "could not decide within") {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+}
+
+// panicWriter panics on every write: here, stderr while the --explain trace
+// is written, inside the answer itself.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("stderr is gone") }
+
+func TestEvalPanicWhileAnsweringStillAnswers(t *testing.T) {
+	var stdout bytes.Buffer
+	code := run([]string{"eval", "--explain", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, panicWriter{}, evalEnv(t))
+	var out map[string]any
+	if code != 2 || json.Unmarshal(stdout.Bytes(), &out) != nil || out["permission"] != "deny" {
+		t.Fatalf("exit %d stdout %q", code, stdout.String())
+	}
 }
