@@ -137,7 +137,9 @@ func TestEvalDeadlineWhileAuditHangs(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, getenv) }()
+	go func() {
+		done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, getenv)
+	}()
 	var code int
 	select {
 	case code = <-done:
