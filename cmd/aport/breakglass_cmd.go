@@ -54,9 +54,10 @@ commands that run a mutating aport subcommand are denied.`,
 		return nil
 	}
 	cmd.AddCommand(&cobra.Command{
-		Use:   "close",
-		Short: "Close the break-glass window now",
-		Args:  cobra.NoArgs,
+		Use:     "close",
+		Short:   "Close the break-glass window now",
+		Example: "  aport breakglass close",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w, err := breakglass.Close(*stateDir, a.now())
 			if err != nil {
@@ -73,9 +74,10 @@ commands that run a mutating aport subcommand are denied.`,
 			return nil
 		},
 	}, &cobra.Command{
-		Use:   "status",
-		Short: "Say whether a break-glass window is open",
-		Args:  cobra.NoArgs,
+		Use:     "status",
+		Short:   "Say whether a break-glass window is open",
+		Example: "  aport breakglass status\n  aport breakglass status --state ~/.aport/state",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w, ok, err := breakglass.Active(*stateDir, a.now())
 			if err != nil {
