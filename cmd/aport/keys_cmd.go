@@ -19,6 +19,8 @@ func newKeysCmd(a *app) *cobra.Command {
 		Short: "Create and inspect Ed25519 keys",
 		Long: `Keys sign passports (an issuer key) and the audit log (the audit key, created
 on first use at $APORT_HOME/keys/audit.ed25519).`,
+		Example: `  aport keys generate --out ~/.aport/keys/ci-issuer.ed25519
+  aport keys show ~/.aport/keys/audit.ed25519.pub`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newKeysGenerateCmd(a), newKeysShowCmd(a))
@@ -36,14 +38,15 @@ func newKeysGenerateCmd(a *app) *cobra.Command {
 		Long: `generate creates a new Ed25519 key pair: the private key at PATH (mode 0600, in
 a directory created 0700) and the public key at PATH.pub. It never overwrites
 an existing key. It prints the key id (the first 16 hex digits of SHA-256 over
-the public key).`,
+the public key), the two paths, and the public key in the form of the .pub
+file's line, ready to hand to whoever verifies what the key signs.`,
 		Example: `  aport keys generate
   aport keys generate --out ~/.aport/keys/ci-issuer.ed25519`,
 		Args: cobra.NoArgs,
 	}
 	out := cmd.Flags().String("out", defaultIssuerKey(a.getenv), "private key file to create")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
-		kid, _, err := keys.Generate(*out)
+		kid, pub, err := keys.Generate(*out)
 		if errors.Is(err, keys.ErrExist) {
 			return withHint(fmt.Errorf("%s already exists; not overwriting it", *out),
 				"choose another --out, or remove the old key yourself (whatever it signed stops verifying without it)")
@@ -55,6 +58,7 @@ the public key).`,
 		fmt.Fprintf(w, "kid %s\n", kid)
 		fmt.Fprintf(w, "private key %s (0600, keep it secret)\n", *out)
 		fmt.Fprintf(w, "public key  %s.pub\n", *out)
+		_, _ = w.Write(keys.EncodePublic(pub)) // the .pub file's line, byte for byte
 		return nil
 	}
 	return cmd
