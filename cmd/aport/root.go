@@ -132,6 +132,13 @@ answers in the host's format, writes a signed audit event, and exits 2 to block.
 	for _, f := range constructors {
 		root.AddCommand(f(a))
 	}
+	// cobra's own help command gets examples like every other command.
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Example = "  aport help passport sign\n  aport help eval"
+		}
+	}
 	return root
 }
 
