@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,8 +23,12 @@ func newBreakglassCmd(a *app) *cobra.Command {
 denials by passport limits become allows, each marked "breakglass": true in its
 audit event. Catastrophic operations, self-protection, passport status and
 signature, invalid input and audit failures are never lifted. The window closes
-by itself; opening and closing are audit events. An agent cannot open it: shell
-commands that run a mutating aport subcommand are denied.`,
+by itself; opening, closing and expiry are audit events.
+
+Opening needs a person at a terminal: standard input must be a terminal, and
+the window opens only after you type "open" to confirm. An agent's shell tool
+has no terminal, and shell commands that run a mutating aport subcommand are
+denied anyway.`,
 		Example: `  aport breakglass --for 15m --reason "prod incident 42: need kubectl"
   aport breakglass status
   aport breakglass close`,
@@ -38,9 +44,34 @@ commands that run a mutating aport subcommand are denied.`,
 			Event: kind, TS: a.now().UTC().Format(time.RFC3339), Decision: kind, Reason: reason, Breakglass: true,
 		})
 	}
+	// expired records the end of a window that closed by itself, if no
+	// aport process has yet; it reports whether there was one.
+	expired := func(cmd *cobra.Command) (bool, error) {
+		w := breakglass.Expire(*stateDir, a.now())
+		if w == nil {
+			return false, nil
+		}
+		if err := record("breakglass.expire", breakglassEndReason(w)); err != nil {
+			return true, err
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "the break-glass window expired at %s (%s)\n", w.Until.UTC().Format(time.RFC3339), w.Reason)
+		return true, nil
+	}
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if *dur <= 0 || *reason == "" {
 			return &usageError{errors.New("--for DURATION and --reason TEXT are required")}
+		}
+		if !isTerminal(a.stdin) {
+			return withHint(errors.New("break-glass is opened by a person at a terminal, and standard input is not one"),
+				"run `aport breakglass` yourself in a terminal, not through an agent, a pipe or a script")
+		}
+		if _, err := expired(cmd); err != nil {
+			return err
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "Open a break-glass window for %s? Denials by passport limits become allows until it closes.\nReason: %s\nType \"open\" to confirm: ", dur.String(), strings.TrimSpace(*reason))
+		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+		if strings.TrimSpace(line) != "open" {
+			return errors.New("not confirmed; no break-glass window was opened")
 		}
 		w, err := breakglass.Open(*stateDir, *dur, *reason, a.now())
 		if err != nil {
@@ -59,6 +90,9 @@ commands that run a mutating aport subcommand are denied.`,
 		Example: "  aport breakglass close",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if was, err := expired(cmd); was || err != nil {
+				return err
+			}
 			w, err := breakglass.Close(*stateDir, a.now())
 			if err != nil {
 				return err
@@ -79,6 +113,9 @@ commands that run a mutating aport subcommand are denied.`,
 		Example: "  aport breakglass status\n  aport breakglass status --state ~/.aport/state",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := expired(cmd); err != nil {
+				return err
+			}
 			w, ok, err := breakglass.Active(*stateDir, a.now())
 			if err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/aporthq/aport/internal/breakglass"
 	"github.com/aporthq/aport/internal/eval"
 	"github.com/aporthq/aport/internal/hooks"
 	"github.com/aporthq/aport/internal/passport"
@@ -302,6 +303,9 @@ func (r *evalRun) decide(p *passport.Passport, call *eval.Call) *eval.Decision {
 		d = eval.Evaluate(p, call, env)
 	}
 	d.PassportID, d.OwnerID, d.AssuranceLevel, d.PassportDigest = p.ID, p.OwnerID, p.Assurance, p.Digest()
+	if w := breakglass.Expire(r.flags.state, r.now); w != nil {
+		r.recordBreakglassEnd(w)
+	}
 	applyBreakglass(r.flags.state, d, r.now)
 	return d
 }

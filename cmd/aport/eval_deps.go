@@ -124,18 +124,31 @@ func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env ev
 	return d, nil
 }
 
-// applyBreakglass turns a liftable denial into an allow while a break-glass
-// window is open. Catastrophic operations, self-protection and passport
-// status are final and never lifted.
+// liftable are the denials break-glass may lift: those of a limit the
+// passport sets, reached after every check ran. Anything else — catastrophic
+// operations, self-protection, passport status or signature, input aport
+// could not read or analyse (a dynamic or unparseable command, an unknown
+// tool, a missing context), a refund's idempotency conflict, a scheme other
+// than http(s), audit failures — is never lifted: where analysis stopped, the
+// catastrophic and self-protection checks may not have seen the call.
+var liftable = map[string]bool{
+	"oap.unknown_capability": true, "oap.assurance_insufficient": true,
+	"oap.command_not_allowed": true, "oap.command_denied": true, "oap.directory_not_allowed": true,
+	"oap.path_not_allowed": true, "oap.path_denied": true, "oap.extension_not_allowed": true,
+	"oap.limit_exceeded": true, "oap.rate_limit_exceeded": true,
+	"oap.domain_not_allowed": true, "oap.domain_denied": true, "oap.method_not_allowed": true, "oap.private_ip_blocked": true,
+	"oap.server_not_allowed": true, "oap.tool_not_allowed": true,
+	"oap.currency_unsupported": true, "oap.invalid_reason_code": true, "oap.region_blocked": true,
+}
+
+// applyBreakglass turns a denial into an allow while a break-glass window is
+// open, when every reason of the denial is liftable.
 func applyBreakglass(stateDir string, d *eval.Decision, now time.Time) {
-	if d.Allow || d.Final {
+	if d.Allow || d.Final || len(d.Reasons) == 0 {
 		return
 	}
 	for _, r := range d.Reasons {
-		switch r.Code {
-		case "oap.dangerous_operation", "oap.protected_path", "oap.invalid_input", "oap.evaluator_error",
-			"oap.passport_not_found", "oap.passport_invalid", "oap.passport_signature_invalid",
-			"oap.passport_suspended", "oap.passport_revoked", "oap.passport_expired", "oap.audit_unavailable":
+		if !liftable[r.Code] {
 			return
 		}
 	}
@@ -145,6 +158,22 @@ func applyBreakglass(stateDir string, d *eval.Decision, now time.Time) {
 	}
 	d.Allow, d.Ask, d.Breakglass = true, false, true
 	d.Notes = append(d.Notes, fmt.Sprintf("break-glass window open until %s (%s): this denial was lifted", w.Until.UTC().Format(time.RFC3339), w.Reason))
+}
+
+// recordBreakglassEnd records that a break-glass window closed by itself:
+// the first aport process to find it expired writes the event. A failure
+// here is not the call's: the decision's own event follows, and if the log
+// is unwritable that one denies.
+func (r *evalRun) recordBreakglassEnd(w *breakglass.Window) {
+	_ = audit.Append(audit.Options{Path: r.flags.audit, KeyPath: r.flags.auditKey}, &audit.Event{
+		Event: "breakglass.expire", TS: r.now.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		Decision: "breakglass.expire", Reason: breakglassEndReason(w), Breakglass: true,
+	})
+}
+
+// breakglassEndReason is the reason recorded when a window ends by itself.
+func breakglassEndReason(w *breakglass.Window) string {
+	return "expired at " + w.Until.UTC().Format(time.RFC3339) + ": " + w.Reason
 }
 
 // audit appends the decision's event. Any failure denies the call.

@@ -103,6 +103,21 @@ func Close(stateDir string, now time.Time) (*Window, error) {
 	return w, nil
 }
 
+// Expire removes a window whose time is up and returns it, so that the
+// caller can record its end. When several processes race, only the one whose
+// removal succeeds gets the window. No file, a window still active, or a file
+// that cannot be read: nil (a corrupt file is left for `aport doctor`).
+func Expire(stateDir string, now time.Time) *Window {
+	w, active, err := Active(stateDir, now)
+	if err != nil || w == nil || active || now.Before(w.OpenedAt) {
+		return nil
+	}
+	if os.Remove(Path(stateDir)) != nil {
+		return nil
+	}
+	return w
+}
+
 // Active returns the window in stateDir and whether it is active at now. A
 // missing file is no window (nil, false, nil), found with a single open. An
 // expired window is returned with false. A file that cannot be read or holds

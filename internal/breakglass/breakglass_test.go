@@ -194,3 +194,40 @@ func BenchmarkActiveOpen(b *testing.B) {
 		}
 	}
 }
+
+func TestExpire(t *testing.T) {
+	dir := t.TempDir()
+	if w := Expire(dir, t0); w != nil {
+		t.Fatalf("Expire with no window = %+v", w)
+	}
+	if _, err := Open(dir, time.Minute, "incident", t0); err != nil {
+		t.Fatal(err)
+	}
+	if w := Expire(dir, t0.Add(30*time.Second)); w != nil {
+		t.Fatalf("Expire of an active window = %+v", w)
+	}
+	if w := Expire(dir, t0.Add(-time.Second)); w != nil {
+		t.Fatalf("Expire with the clock before opening = %+v", w)
+	}
+	w := Expire(dir, t0.Add(time.Minute))
+	if w == nil || w.Reason != "incident" {
+		t.Fatalf("Expire at until = %+v", w)
+	}
+	if _, err := os.Stat(Path(dir)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the expired window's file is still there: %v", err)
+	}
+	// the end is reported once
+	if w := Expire(dir, t0.Add(2*time.Minute)); w != nil {
+		t.Fatalf("second Expire = %+v", w)
+	}
+	// a corrupt file is left for doctor and close
+	if err := os.WriteFile(Path(dir), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if w := Expire(dir, t0); w != nil {
+		t.Fatalf("Expire of a corrupt file = %+v", w)
+	}
+	if _, err := os.Stat(Path(dir)); err != nil {
+		t.Fatalf("a corrupt file was removed: %v", err)
+	}
+}
