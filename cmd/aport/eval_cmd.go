@@ -111,6 +111,11 @@ func parseEvalFlags(args []string, getenv func(string) string) (*evalFlags, erro
 	default:
 		return f, fmt.Errorf("--audit-input %q: want none, redacted or full", f.auditInput)
 	}
+	switch f.logLevel {
+	case "trace", "debug", "info", "warn", "error", "disabled":
+	default:
+		return f, fmt.Errorf("--log-level %q: want debug, info, warn, error or disabled", f.logLevel)
+	}
 	h, err := hooks.ParseHost(f.host)
 	if err != nil {
 		return f, err
@@ -237,6 +242,7 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 	if err != nil {
 		return r.answer(eval.Deny(r.now, "oap.invalid_input", err.Error()))
 	}
+	r.log.Debug().Str("host", r.host).Str("event", call.Event).Str("tool", call.Tool).Str("capability", call.Capability).Int("bytes", len(raw)).Msg("payload decoded")
 	if call.Cwd == "" { // generic payloads may omit cwd
 		if wd, err := os.Getwd(); err == nil {
 			call.Cwd = wd
@@ -251,6 +257,7 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 	if d != nil {
 		return r.answer(d)
 	}
+	r.log.Debug().Str("passport", p.ID).Str("source", f.passport).Str("status", p.Status).Msg("passport loaded")
 	r.pp = p
 	return r.answer(r.decide(p, call))
 }
@@ -304,9 +311,14 @@ func (r *evalRun) decide(p *passport.Passport, call *eval.Call) *eval.Decision {
 	}
 	d.PassportID, d.OwnerID, d.AssuranceLevel, d.PassportDigest = p.ID, p.OwnerID, p.Assurance, p.Digest()
 	if w := breakglass.Expire(r.flags.state, r.now); w != nil {
+		r.log.Info().Str("reason", w.Reason).Time("until", w.Until).Msg("break-glass window expired")
 		r.recordBreakglassEnd(w)
 	}
 	applyBreakglass(r.flags.state, d, r.now)
+	if d.Breakglass {
+		r.log.Warn().Str("code", firstCode(d)).Msg("denial lifted by an open break-glass window")
+	}
+	r.log.Debug().Str("policy", d.PolicyID).Bool("allow", d.Allow).Bool("ask", d.Ask).Str("code", firstCode(d)).Dur("elapsed", time.Since(r.now)).Msg("decided")
 	return d
 }
 
@@ -368,6 +380,7 @@ func (r *evalRun) answer(d *eval.Decision) int {
 	}
 	if r.flags != nil {
 		if err := r.audit(d); err != nil {
+			r.log.Error().Err(err).Msg("audit event not written; the call is denied")
 			d.Allow, d.Ask = false, false
 			d.Reasons = append(d.Reasons, eval.Reason{Code: "oap.audit_unavailable", Message: "the decision could not be written to the audit log (" + err.Error() + "), so the call is denied"})
 			d.Trace = append(d.Trace, eval.Step{Check: "oap.audit_unavailable", Detail: err.Error()})
@@ -378,6 +391,9 @@ func (r *evalRun) answer(d *eval.Decision) int {
 	}
 	var out bytes.Buffer
 	_ = hooks.Encode(&out, r.host, d)
+	if r.log != nil {
+		r.log.Debug().Str("decision", decisionWord(d)).Str("code", firstCode(d)).Dur("elapsed", time.Since(r.now)).Msg("answering")
+	}
 
 	r.answered.Lock()
 	defer r.answered.Unlock()

@@ -83,7 +83,7 @@ type logger struct{ zerolog.Logger }
 func newLogger(w io.Writer, level string) *logger {
 	lvl, err := zerolog.ParseLevel(level)
 	if err != nil || level == "" {
-		lvl = zerolog.WarnLevel
+		lvl = zerolog.WarnLevel // parseEvalFlags has refused a bad level already
 	}
 	return &logger{zerolog.New(w).Level(lvl).With().Timestamp().Str("cmd", "aport").Logger()}
 }
