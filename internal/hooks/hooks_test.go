@@ -81,6 +81,16 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("ctx %+v", c.Ctx)
 			}
 		}},
+		{"claude-code/agent.json", Claude, "agent.session.create", "Agent", func(t *testing.T, c *eval.Call) {
+			if c.Ctx.SubagentType != "Explore" || c.Internal {
+				t.Errorf("ctx %+v internal %v", c.Ctx, c.Internal)
+			}
+		}},
+		{"claude-code/notebookread.json", Claude, "data.file.read", "NotebookRead", func(t *testing.T, c *eval.Call) {
+			if !c.Ctx.HasPath || c.Ctx.Path != "/home/dev/demo/analysis.ipynb" || c.Ctx.SearchRoot || c.Ctx.HasBytes {
+				t.Errorf("ctx %+v", c.Ctx)
+			}
+		}},
 		{"claude-code/todowrite.json", Claude, "", "TodoWrite", func(t *testing.T, c *eval.Call) {
 			if !c.Internal {
 				t.Error("TodoWrite not internal")
@@ -121,6 +131,11 @@ func TestFixtures(t *testing.T) {
 		{"cursor/preToolUse-delete.json", Cursor, "data.file.write", "Delete", func(t *testing.T, c *eval.Call) {
 			if !c.Ctx.Delete {
 				t.Error("Delete not marked")
+			}
+		}},
+		{"cursor/preToolUse-task.json", Cursor, "agent.session.create", "Task", func(t *testing.T, c *eval.Call) {
+			if c.Ctx.SubagentType != "Explore" || c.Event != "preToolUse" || c.Cwd != "/home/dev/demo" {
+				t.Errorf("ctx %+v event %q cwd %q", c.Ctx, c.Event, c.Cwd)
 			}
 		}},
 		{"cursor/preToolUse-mcp.json", Cursor, "mcp.tool.execute", "MCP:create_issue", func(t *testing.T, c *eval.Call) {
