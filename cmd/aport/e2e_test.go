@@ -291,6 +291,95 @@ func TestE2ERefundDailyCapParallel(t *testing.T) {
 	e.verifyAudit(n + 3)
 }
 
+// Cursor fires two hook events for one shell command: preToolUse (tool
+// Shell) and beforeShellExecution, with the same conversation and generation.
+const (
+	cursorShellPre = `{"conversation_id":"c-1","generation_id":"%s","model":"claude-sonnet","cursor_version":"2.1.4","workspace_roots":["%s"],"hook_event_name":"preToolUse","tool_name":"Shell","tool_input":{"command":"%s","working_directory":"%s"},"tool_use_id":"t-%s","cwd":"%s"}`
+	cursorShell    = `{"conversation_id":"c-1","generation_id":"%s","model":"claude-sonnet","cursor_version":"2.1.4","workspace_roots":["%s"],"hook_event_name":"beforeShellExecution","command":"%s","cwd":"%s","sandbox":false}`
+)
+
+// cursorAction returns the two events of one Cursor shell action.
+func (e *e2e) cursorAction(generation, command string) [2]string {
+	return [2]string{
+		fmt.Sprintf(cursorShellPre, generation, e.dir, command, e.dir, generation, e.dir),
+		fmt.Sprintf(cursorShell, generation, e.dir, command, e.dir),
+	}
+}
+
+// TestE2ECursorActionCountedOnce: with rate_per_minute 2, two Cursor
+// actions, each sent as both of its events, are all allowed; both events of
+// the third are denied; every event is audited.
+func TestE2ECursorActionCountedOnce(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-cursor","owner_id":"o","assurance_level":"L2",
+		"capabilities":["system.command.execute"],"limits":{"system.command.execute":{"allowed_commands":["ls"],"rate_per_minute":2}}}`)
+	args := []string{"eval", "--host", "cursor", "--passport", pp}
+	for _, gen := range []string{"g-1", "g-2"} {
+		for i, ev := range e.cursorAction(gen, "ls") {
+			r := e.must(0, ev, args...)
+			if !strings.Contains(r.stdout, `"permission":"allow"`) {
+				t.Fatalf("action %s, event %d: %s", gen, i+1, r.stdout)
+			}
+		}
+	}
+	for i, ev := range e.cursorAction("g-3", "ls") {
+		r := e.must(2, ev, args...)
+		if !strings.Contains(r.stdout, `"permission":"deny"`) || !strings.Contains(r.stdout, "oap.rate_limit_exceeded") {
+			t.Fatalf("third action, event %d: %s", i+1, r.stdout)
+		}
+	}
+	e.verifyAudit(6)
+	var got []string
+	for _, ev := range e.auditEvents() {
+		got = append(got, fmt.Sprint(ev["decision"], "/", ev["reason"]))
+	}
+	want := []string{"allow/oap.allowed", "allow/oap.allowed", "allow/oap.allowed", "allow/oap.allowed",
+		"deny/oap.rate_limit_exceeded", "deny/oap.rate_limit_exceeded"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("audit decisions %v, want %v", got, want)
+	}
+}
+
+// TestE2ECursorMCPCountedOnce: an MCP call's two events (an object in
+// preToolUse, a string holding JSON in beforeMCPExecution, the server named
+// only in the second) take one max_calls_per_minute slot.
+func TestE2ECursorMCPCountedOnce(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-mcp","owner_id":"o","assurance_level":"L2",
+		"capabilities":["mcp.tool.execute"],"limits":{"mcp.tool.execute":{"max_calls_per_minute":1}}}`)
+	const (
+		pre  = `{"conversation_id":"c-1","generation_id":"%s","workspace_roots":["/home/dev/demo"],"hook_event_name":"preToolUse","tool_name":"MCP:create_issue","tool_input":{"owner":"acme","repo":"demo","title":"Bug"},"tool_use_id":"t-4","cwd":"/home/dev/demo"}`
+		spec = `{"conversation_id":"c-1","generation_id":"%s","workspace_roots":["/home/dev/demo"],"hook_event_name":"beforeMCPExecution","tool_name":"create_issue","tool_input":"{\"title\": \"Bug\", \"repo\": \"demo\", \"owner\": \"acme\"}","url":"https://api.githubcopilot.com/mcp/"}`
+	)
+	args := []string{"eval", "--host", "cursor", "--passport", pp}
+	e.must(0, fmt.Sprintf(pre, "g-1"), args...)
+	e.must(0, fmt.Sprintf(spec, "g-1"), args...)
+	for _, ev := range []string{pre, spec} {
+		if r := e.must(2, fmt.Sprintf(ev, "g-2"), args...); !strings.Contains(r.stdout, "max_calls_per_minute") {
+			t.Fatalf("second action: %s", r.stdout)
+		}
+	}
+	e.verifyAudit(4)
+}
+
+// TestE2ECursorActionNoLimits: without a counting limit the state store is
+// never created, action keys or not.
+func TestE2ECursorActionNoLimits(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	pp := e.file("passport.json", `{"spec_version":"oap/1.0","passport_id":"p-cursor","owner_id":"o","assurance_level":"L2",
+		"capabilities":["system.command.execute"],"limits":{"system.command.execute":{"allowed_commands":["ls"]}}}`)
+	for _, ev := range e.cursorAction("g-1", "ls") {
+		e.must(0, ev, "eval", "--host", "cursor", "--passport", pp)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "home", ".aport", "state", "state.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("state store touched without a counting limit: %v", err)
+	}
+	e.verifyAudit(2)
+}
+
 // registry is a passport registry on loopback that counts requests.
 type registry struct {
 	mu        sync.Mutex

@@ -81,14 +81,18 @@ type stateView struct {
 
 func (v stateView) Count(key string, window time.Duration) int { return v.tx.Count(key, window, v.now) }
 func (v stateView) Sum(key string, window time.Duration) int64 { return v.tx.Sum(key, window, v.now) }
-func (v stateView) Idempotency(key string) (string, bool)      { return v.tx.Idempotency(key) }
+func (v stateView) Idempotency(key string) (string, bool) {
+	return v.tx.IdempotencyAt(key, v.now) // a key past its expiry is absent
+}
 
 // idempotencyTTL is how long a refund's idempotency key is remembered.
 const idempotencyTTL = 7 * 24 * time.Hour
 
 // evaluateWithState decides under the store's exclusive lock and commits the
 // allowed call's effects in the same transaction, so N parallel calls against
-// a limit of K allow exactly K.
+// a limit of K allow exactly K. The marker that pairs the two hook events of
+// one action is written in that transaction too, with the counts it stands
+// for; a denied call commits nothing.
 func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env eval.Env) (*eval.Decision, error) {
 	st, err := state.Open(dir, 8*time.Second)
 	if err != nil {
@@ -109,6 +113,10 @@ func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env ev
 				tx.Add(e.Key, e.Amount, e.Window, env.Now)
 			case "idempotency":
 				tx.PutIdempotency(e.Key, e.Hash, idempotencyTTL, env.Now)
+			case "mark":
+				tx.PutMarker(e.Key, e.Hash, e.Window, env.Now)
+			case "unmark":
+				tx.DeleteMarker(e.Key, env.Now)
 			default:
 				return fmt.Errorf("unknown state effect %q", e.Kind)
 			}

@@ -36,6 +36,14 @@ type Call struct {
 	AgentID   string
 	AgentType string
 
+	// ActionKey names the action behind a hook event when the host fires
+	// several events for one action (Cursor: preToolUse and the specific
+	// event). It is set by the host adapter from the host's own payload
+	// (conversation, generation, capability and the action's subject), so
+	// that the events of one action are counted once against counting
+	// limits; "" when the event is the only one for its action.
+	ActionKey string
+
 	Ctx Context
 }
 
@@ -92,8 +100,13 @@ type Step struct {
 }
 
 // Effect is a change to cross-call state that an allowed call makes.
+//
+// Kinds: "record" (one event in Key's Window), "add" (Amount in Key's
+// Window), "idempotency" (Hash under Key, kept at least a day), "mark" (Hash
+// under Key for exactly Window: the action marker, see rate.go) and
+// "unmark" (Key removed).
 type Effect struct {
-	Kind   string // "record" (one event), "add" (an amount), "idempotency"
+	Kind   string
 	Key    string
 	Window time.Duration
 	Amount int64
@@ -122,7 +135,9 @@ type Decision struct {
 	Effects []Effect `json:"-"`
 }
 
-// StateView is a read-only snapshot of cross-call state.
+// StateView is a read-only snapshot of cross-call state. Idempotency reads
+// the keyed values that have an expiry: refund idempotency keys and action
+// markers; a value past its expiry is absent.
 type StateView interface {
 	Count(key string, window time.Duration) int
 	Sum(key string, window time.Duration) int64

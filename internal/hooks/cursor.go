@@ -2,12 +2,16 @@ package hooks
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"path"
 	"strings"
 
 	"github.com/aporthq/aport/internal/eval"
+	"github.com/aporthq/aport/internal/pathx"
 )
 
 // Cursor hooks: preToolUse, beforeShellExecution, beforeMCPExecution and
@@ -40,6 +44,16 @@ func decodeCursor(m Payload) (*eval.Call, error) {
 	if c.Cwd == "" {
 		return nil, inputErr("the Cursor payload has neither an absolute cwd nor workspace_roots")
 	}
+	c, err := cursorEvent(c, m)
+	if err != nil {
+		return nil, err
+	}
+	gen, _ := str(m, "generation_id")
+	c.ActionKey = cursorActionKey(c, gen)
+	return c, nil
+}
+
+func cursorEvent(c *eval.Call, m Payload) (*eval.Call, error) {
 	switch c.Event {
 	case "preToolUse":
 		return cursorTool(c, m)
@@ -151,6 +165,73 @@ func cursorMCP(c *eval.Call, m Payload) (*eval.Call, error) {
 		return nil, inputErr("the Cursor beforeMCPExecution payload names no server (url or command)")
 	}
 	return c, nil
+}
+
+// cursorActionKey names the action behind a Cursor event, so that the two
+// events Cursor fires for it (preToolUse with Shell, Read or MCP:<tool>, and
+// beforeShellExecution, beforeReadFile or beforeMCPExecution) share one key
+// and are counted once against counting limits. The key hashes the
+// conversation, the generation, the capability and the action's subject: the
+// command text; the absolute, cleaned path read; the MCP tool name and its
+// parameters in canonical JSON (sorted keys, no spaces: preToolUse sends an
+// object, beforeMCPExecution a string holding one). The server is left out:
+// preToolUse does not name it. Only these three kinds of action have two
+// events; every other call, and any event without a generation_id, gets no
+// key and is counted on its own. The fields come from Cursor, not from the
+// model, except the subject, which is the action itself.
+func cursorActionKey(c *eval.Call, generation string) string {
+	if generation == "" {
+		return ""
+	}
+	var subject string
+	switch {
+	case c.Capability == "system.command.execute" && c.Tool == "Shell":
+		if !c.Ctx.HasCommand {
+			return ""
+		}
+		subject = strings.TrimSpace(c.Ctx.Command)
+	case c.Capability == "data.file.read" && c.Tool == "Read" && !c.Ctx.SearchRoot:
+		if !c.Ctx.HasPath {
+			return ""
+		}
+		p, err := pathx.Absolute(c.Ctx.Path, c.Cwd, "")
+		if err != nil {
+			p = c.Ctx.Path // ~/x: the same text in both events
+		}
+		subject = p
+	case c.Capability == "mcp.tool.execute" && c.Ctx.MCPTool != "":
+		subject = c.Ctx.MCPTool + "\x00" + canonicalJSON(c.Input)
+	default:
+		return ""
+	}
+	h := sha256.New()
+	for _, part := range []string{c.SessionID, generation, c.Capability, subject} {
+		fmt.Fprintf(h, "%d:%s;", len(part), part)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// canonicalJSON re-encodes a JSON value with sorted object keys, no spaces
+// and numbers as written; an absent or null value is {}. Bytes that are not
+// JSON are returned as they are.
+func canonicalJSON(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || string(t) == "null" {
+		return "{}"
+	}
+	dec := json.NewDecoder(bytes.NewReader(t))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return string(raw)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
 }
 
 // StdioServer names a stdio MCP server from its launch command: the package a

@@ -1,6 +1,7 @@
 // Package state is aport's store for everything that spans tool calls: the
 // event windows behind rate limits, the per-day sums behind refund caps, and
-// idempotency keys.
+// keyed values with an expiry (refund idempotency keys, and the short-lived
+// markers that pair the hook events of one action).
 //
 // Every hook invocation is a new process. Update takes an exclusive
 // cross-process lock (a lock file, waited on for at most the lock timeout),
@@ -513,6 +514,35 @@ func (tx *Tx) PutIdempotency(key, paramsHash string, ttl time.Duration, now time
 		ttl = MinIdempotencyTTL
 	}
 	tx.id[key] = &idem{H: paramsHash, X: now.Add(ttl).UnixNano(), dirty: true}
+}
+
+// PutMarker stores value under key until exactly now+ttl: a short-lived
+// entry of the idempotency bucket (same encoding, read with IdempotencyAt,
+// pruned at its expiry like an idempotency key), without the minimum TTL
+// that idempotency keys have. aport keeps the action markers here that let
+// the two hook events of one action be counted once. A non-positive ttl
+// writes nothing.
+func (tx *Tx) PutMarker(key, value string, ttl time.Duration, now time.Time) {
+	if key == "" || value == "" || ttl <= 0 {
+		return
+	}
+	if _, bad := tx.idem(key); bad || !tx.touch(now) {
+		return
+	}
+	tx.id[key] = &idem{H: value, X: now.Add(ttl).UnixNano(), dirty: true}
+}
+
+// DeleteMarker removes the entry under key (a marker or an idempotency
+// key) as of now: it is absent to IdempotencyAt at now and later, and gone
+// from the store once committed. An absent key writes nothing.
+func (tx *Tx) DeleteMarker(key string, now time.Time) {
+	e, bad := tx.idem(key)
+	if bad || e == nil || e.X <= now.UnixNano() || !tx.touch(now) {
+		return
+	}
+	// An entry expired at now: IdempotencyAt(now) no longer sees it and
+	// commit (at a time not before now) deletes it.
+	tx.id[key] = &idem{H: e.H, X: now.UnixNano(), dirty: true}
 }
 
 // commit writes back what changed and prunes, across every key, what has

@@ -385,6 +385,69 @@ func TestIdempotency(t *testing.T) {
 	})
 }
 
+// Markers live in the idempotency bucket with their own, exact TTL.
+func TestMarker(t *testing.T) {
+	s := open(t)
+	update(t, s, func(tx *Tx) {
+		tx.PutMarker("m", "1:preToolUse", 10*time.Minute, t0)
+		tx.PutMarker("gone", "1:preToolUse", 10*time.Minute, t0)
+		tx.PutMarker("zero", "v", 0, t0)           // writes nothing
+		tx.PutMarker("empty", "", time.Minute, t0) // writes nothing
+		tx.PutIdempotency("i", "h", 0, t0)
+	})
+	update(t, s, func(tx *Tx) {
+		if v, ok := tx.IdempotencyAt("m", t0.Add(10*time.Minute-time.Nanosecond)); !ok || v != "1:preToolUse" {
+			t.Errorf("marker before its expiry = %q %v", v, ok)
+		}
+		if _, ok := tx.IdempotencyAt("m", t0.Add(10*time.Minute)); ok {
+			t.Error("marker seen at its expiry: no minimum TTL must apply")
+		}
+		for _, k := range []string{"zero", "empty"} {
+			if _, ok := tx.Idempotency(k); ok {
+				t.Errorf("marker %q stored", k)
+			}
+		}
+		tx.DeleteMarker("gone", t0.Add(time.Second))
+		if _, ok := tx.IdempotencyAt("gone", t0.Add(time.Second)); ok {
+			t.Error("deleted marker still seen inside the transaction")
+		}
+		tx.DeleteMarker("absent", t0.Add(time.Second)) // no-op
+	})
+	update(t, s, func(tx *Tx) {
+		if raw(tx, bucketIdem, "gone") != nil {
+			t.Error("deleted marker still stored")
+		}
+		if raw(tx, bucketIdem, "m") == nil || raw(tx, bucketIdem, "i") == nil {
+			t.Error("DeleteMarker removed other keys")
+		}
+	})
+	// Any write after the expiry prunes the marker; the idempotency key,
+	// kept a day, stays.
+	update(t, s, func(tx *Tx) { tx.Record("x", time.Minute, t0.Add(11*time.Minute)) })
+	update(t, s, func(tx *Tx) {
+		if raw(tx, bucketIdem, "m") != nil {
+			t.Error("expired marker was not pruned")
+		}
+		if raw(tx, bucketIdem, "i") == nil {
+			t.Error("idempotency key pruned with the marker")
+		}
+	})
+	// A marker write is rolled back with the rest of its transaction.
+	err := s.Update(func(tx *Tx) error {
+		tx.Record("k", time.Minute, t0)
+		tx.PutMarker("r", "1:preToolUse", time.Minute, t0)
+		return errors.New("boom")
+	})
+	if err == nil {
+		t.Fatal("Update did not fail")
+	}
+	update(t, s, func(tx *Tx) {
+		if _, ok := tx.Idempotency("r"); ok || tx.Count("k", time.Minute, t0) != 0 {
+			t.Error("marker or count survived a rollback")
+		}
+	})
+}
+
 // raw returns the stored value of key in bucket, read straight from bbolt.
 func raw(tx *Tx, bucket []byte, key string) []byte {
 	b := tx.b.Bucket(bucket)
