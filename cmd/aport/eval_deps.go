@@ -28,11 +28,21 @@ func (e *remoteError) Error() string { return e.err.Error() }
 func (e *remoteError) Unwrap() error { return e.err }
 
 func loadRemotePassport(f *evalFlags, url string, now time.Time) (*passport.Passport, error) {
+	// On the command line 0 means none: --passport-ttl 0 asks the registry on
+	// every call, --passport-max-stale 0 never serves a copy it could not
+	// revalidate. (In remote.Options, 0 means the default.)
+	ttl, maxStale := f.ttl, f.maxStale
+	if ttl == 0 {
+		ttl = time.Nanosecond
+	}
+	if maxStale == 0 {
+		maxStale = time.Nanosecond
+	}
 	res, err := remote.Load(remote.Options{
 		URL:      url,
 		CacheDir: filepath.Join(f.state, "passports"),
-		TTL:      f.ttl,
-		MaxStale: f.maxStale,
+		TTL:      ttl,
+		MaxStale: maxStale,
 		Now:      func() time.Time { return now },
 	})
 	if err != nil {
