@@ -212,11 +212,25 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 		r.host = f.host
 	}
 	if f.help {
+		// not a tool call: nothing is read, nothing is audited, and still
+		// no exit 0 without an allow
 		fmt.Fprint(r.stderr, evalUsage)
-		return r.answer(eval.Deny(r.now, "oap.invalid_input", "aport eval was run with --help, so no call was decided"))
+		return r.answerBare(eval.Deny(r.now, "oap.invalid_input", "aport eval was run with --help, so no call was decided"), r.host)
 	}
 	if ferr != nil {
-		return r.answer(eval.Deny(r.now, "oap.invalid_input", "aport eval: "+ferr.Error()))
+		// The call is denied, but in its host's format and audited with its
+		// input: read the payload first (unless a person is typing).
+		if !isTerminal(stdin) {
+			if raw, err := io.ReadAll(io.LimitReader(stdin, maxInput+1)); err == nil && len(raw) <= maxInput {
+				r.raw = raw
+				if m, perr := hooks.ParsePayload(raw); perr == nil && (f.host == "auto" || f.host == "") {
+					if h := hooks.Detect(m); h != "" {
+						r.host = h
+					}
+				}
+			}
+		}
+		return r.answer(eval.Deny(r.now, "oap.invalid_input", ferr.Error()+"; fix the hook command line"))
 	}
 
 	raw, err := io.ReadAll(io.LimitReader(stdin, maxInput+1))

@@ -47,6 +47,9 @@ func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
 		if c.Ctx.HasURL {
 			fmt.Fprintf(&b, "  url:     %s %s\n", c.Ctx.Method, redactedURL(c.Ctx.URL))
 		}
+		if c.Capability == "agent.session.create" {
+			fmt.Fprintf(&b, "  subagent_type: %s\n", c.Ctx.SubagentType)
+		}
 		fmt.Fprintf(&b, "  cwd:     %s\n", c.Cwd)
 	} else {
 		fmt.Fprintf(&b, "aport: explain: %s (payload not decoded)\n", r.host)

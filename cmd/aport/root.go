@@ -137,6 +137,15 @@ answers in the host's format, writes a signed audit event, and exits 2 to block.
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {
 			c.Example = "  aport help passport sign\n  aport help eval"
+			show := c.Run
+			c.Run = nil
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				if t, rest, err := root.Find(args); err != nil || t == nil || len(rest) > 0 {
+					return &usageError{fmt.Errorf("no help topic %q; `aport help` lists the commands", strings.Join(args, " "))}
+				}
+				show(cmd, args)
+				return nil
+			}
 		}
 	}
 	return root

@@ -177,6 +177,11 @@ type check struct {
 
 func (k *check) deny(code, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	for _, r := range k.d.Reasons {
+		if r.Code == code && r.Message == msg {
+			return // the same rule on the same word twice (npm install && npm test) is one reason
+		}
+	}
 	k.d.Reasons = append(k.d.Reasons, Reason{Code: code, Message: msg})
 	k.d.Trace = append(k.d.Trace, Step{Check: code, OK: false, Detail: msg})
 }

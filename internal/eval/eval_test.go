@@ -167,3 +167,14 @@ func TestProtectorResolvesSymlinks(t *testing.T) {
 		t.Error("keys under the symlink target are readable")
 	}
 }
+
+// TestReasonsNotRepeated: the same rule failing on the same word twice is one
+// reason, not two.
+func TestReasonsNotRepeated(t *testing.T) {
+	p := mustPassport(t, `{"id":"a","capabilities":["system.command.execute"],"limits":{"system.command.execute":{"allowed_commands":["ls"]}}}`)
+	c := Call{Tool: "Bash", Capability: "system.command.execute", Cwd: "/w", Workspace: "/w", Ctx: Context{Command: "npm install && npm test && rm x", HasCommand: true}}
+	d := Evaluate(p, &c, testEnv())
+	if len(d.Reasons) != 2 || d.Reasons[0].Code != "oap.command_not_allowed" || !strings.Contains(d.Reasons[1].Message, "rm") {
+		t.Fatalf("reasons %+v, want one for npm and one for rm", d.Reasons)
+	}
+}
