@@ -145,7 +145,9 @@ type evalRun struct {
 // and every error). It never lets a panic, an error or a hang escape as
 // anything else.
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
-	r := &evalRun{stdout: stdout, stderr: stderr, getenv: getenv, host: hooks.Claude, now: time.Now()}
+	// stderr is shared by the evaluation and the deadline's answer, which may
+	// run at once: writes to it are serialised.
+	r := &evalRun{stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv, host: hooks.Claude, now: time.Now()}
 	result := make(chan int, 1)
 	go func() {
 		defer func() {
@@ -164,6 +166,18 @@ func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 		d := eval.Deny(time.Now(), "oap.evaluator_error", fmt.Sprintf("aport could not decide within %s (a passport, audit log or state file may be blocked) and denied the call", evalDeadline))
 		return r.answerBare(d, quickHost(args, getenv))
 	}
+}
+
+// lockedWriter serialises writes to a writer shared by goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // quickHost reads --host from the arguments or APORT_HOST without parsing
@@ -366,6 +380,13 @@ func (r *evalRun) protector() *eval.Protector {
 	return pr
 }
 
+// answeredAlready reports whether the answer has been written.
+func (r *evalRun) answeredAlready() bool {
+	r.answered.Lock()
+	defer r.answered.Unlock()
+	return r.done
+}
+
 // answerAfterPanic answers with d after a panic: audited if it can be, and
 // if answering panics again, with the bare answer, so stdout always carries
 // the host's JSON.
@@ -393,7 +414,11 @@ func (r *evalRun) answer(d *eval.Decision) int {
 		return code
 	}
 	if r.flags != nil {
-		if err := r.audit(d); err != nil {
+		err := r.audit(d)
+		if r.answeredAlready() {
+			return 2 // the deadline answered while the audit append hung: write nothing more
+		}
+		if err != nil {
 			r.log.Error().Err(err).Msg("audit event not written; the call is denied")
 			d.Allow, d.Ask = false, false
 			d.Reasons = append(d.Reasons, eval.Reason{Code: "oap.audit_unavailable", Message: "the decision could not be written to the audit log (" + err.Error() + "), so the call is denied"})

@@ -16,7 +16,11 @@ import (
 // writeExplain prints the trace of every check, coloured on a terminal.
 func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
 	color := false
-	if f, ok := w.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
+	out := w
+	if lw, ok := w.(*lockedWriter); ok {
+		out = lw.w
+	}
+	if f, ok := out.(*os.File); ok && os.Getenv("NO_COLOR") == "" {
 		color = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 	}
 	paint := func(code, s string) string {
