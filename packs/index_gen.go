@@ -2,90 +2,107 @@
 
 package packs
 
-var index = map[string]*Info{
-	"agent.session.create.v1": {ID: "agent.session.create.v1", Capability: "agent.session.create", MinAssurance: "L0", Context: []string{}, Limits: map[string]LimitInfo{
-		"allowed_subagent_types": {Type: "string_list", Required: false},
-		"rate_per_day":           {Type: "int", Required: false},
-		"rate_per_hour":          {Type: "int", Required: false},
-		"rate_per_minute":        {Type: "int", Required: false},
-	}},
-	"code.repository.merge.v1": {ID: "code.repository.merge.v1", Capability: "repo.merge", MinAssurance: "L0", Context: []string{"repository"}, Limits: map[string]LimitInfo{
-		"allowed_base_branches": {Type: "string_list", Required: false},
-		"allowed_repos":         {Type: "string_list", Required: false},
-		"max_prs_per_day":       {Type: "int", Required: false},
-		"rate_per_day":          {Type: "int", Required: false},
-		"rate_per_hour":         {Type: "int", Required: false},
-		"rate_per_minute":       {Type: "int", Required: false},
-	}},
-	"data.file.read.v1": {ID: "data.file.read.v1", Capability: "data.file.read", MinAssurance: "L0", Context: []string{"path"}, Limits: map[string]LimitInfo{
-		"allowed_extensions": {Type: "string_list", Required: false},
-		"allowed_paths":      {Type: "string_list", Required: false},
-		"denied_extensions":  {Type: "string_list", Required: false},
-		"denied_paths":       {Type: "string_list", Required: false},
-		"rate_per_day":       {Type: "int", Required: false},
-		"rate_per_hour":      {Type: "int", Required: false},
-		"rate_per_minute":    {Type: "int", Required: false},
-	}},
-	"data.file.write.v1": {ID: "data.file.write.v1", Capability: "data.file.write", MinAssurance: "L0", Context: []string{"path"}, Limits: map[string]LimitInfo{
-		"allowed_extensions": {Type: "string_list", Required: false},
-		"allowed_paths":      {Type: "string_list", Required: false},
-		"denied_extensions":  {Type: "string_list", Required: false},
-		"denied_paths":       {Type: "string_list", Required: false},
-		"max_bytes":          {Type: "int", Required: false},
-		"rate_per_day":       {Type: "int", Required: false},
-		"rate_per_hour":      {Type: "int", Required: false},
-		"rate_per_minute":    {Type: "int", Required: false},
-	}},
-	"finance.payment.refund.v1": {ID: "finance.payment.refund.v1", Capability: "finance.payment.refund", MinAssurance: "L2", Context: []string{"amount", "currency"}, Limits: map[string]LimitInfo{
-		"currency_limits":      {Type: "currency_limits", Required: true},
-		"idempotency_required": {Type: "bool", Required: false},
-		"rate_per_day":         {Type: "int", Required: false},
-		"rate_per_hour":        {Type: "int", Required: false},
-		"rate_per_minute":      {Type: "int", Required: false},
-		"reason_codes":         {Type: "string_list", Required: false},
-	}},
-	"mcp.tool.execute.v1": {ID: "mcp.tool.execute.v1", Capability: "mcp.tool.execute", MinAssurance: "L0", Context: []string{"server", "tool"}, Limits: map[string]LimitInfo{
-		"allowed_servers":      {Type: "string_list", Required: false},
-		"allowed_tools":        {Type: "string_list", Required: false},
-		"denied_tools":         {Type: "string_list", Required: false},
-		"max_calls_per_minute": {Type: "int", Required: false},
-		"max_parameter_bytes":  {Type: "int", Required: false},
-		"rate_per_day":         {Type: "int", Required: false},
-		"rate_per_hour":        {Type: "int", Required: false},
-		"rate_per_minute":      {Type: "int", Required: false},
-	}},
-	"messaging.message.send.v1": {ID: "messaging.message.send.v1", Capability: "messaging.send", MinAssurance: "L0", Context: []string{}, Limits: map[string]LimitInfo{
-		"allowed_recipients": {Type: "string_list", Required: false},
-		"msgs_per_day":       {Type: "int", Required: false},
-		"msgs_per_min":       {Type: "int", Required: false},
-		"rate_per_day":       {Type: "int", Required: false},
-		"rate_per_hour":      {Type: "int", Required: false},
-		"rate_per_minute":    {Type: "int", Required: false},
-	}},
-	"system.command.execute.v1": {ID: "system.command.execute.v1", Capability: "system.command.execute", MinAssurance: "L0", Context: []string{"command"}, Limits: map[string]LimitInfo{
-		"allowed_commands":            {Type: "string_list", Required: true},
-		"allowed_env":                 {Type: "string_list", Required: false},
-		"allowed_working_directories": {Type: "string_list", Required: false},
-		"ask_commands":                {Type: "string_list", Required: false},
-		"denied_args":                 {Type: "string_list", Required: false},
-		"denied_commands":             {Type: "string_list", Required: false},
-		"max_execution_time":          {Type: "int", Required: false},
-		"rate_per_day":                {Type: "int", Required: false},
-		"rate_per_hour":               {Type: "int", Required: false},
-		"rate_per_minute":             {Type: "int", Required: false},
-	}},
-	"web.fetch.v1": {ID: "web.fetch.v1", Capability: "web.fetch", MinAssurance: "L0", Context: []string{"url"}, Limits: map[string]LimitInfo{
-		"allow_private_network": {Type: "bool", Required: false},
-		"allowed_domains":       {Type: "string_list", Required: false},
-		"allowed_methods":       {Type: "string_list", Required: false},
-		"denied_domains":        {Type: "string_list", Required: false},
-		"rate_per_day":          {Type: "int", Required: false},
-		"rate_per_hour":         {Type: "int", Required: false},
-		"rate_per_minute":       {Type: "int", Required: false},
-	}},
-	"web.search.v1": {ID: "web.search.v1", Capability: "web.search", MinAssurance: "L0", Context: []string{"query"}, Limits: map[string]LimitInfo{
-		"rate_per_day":    {Type: "int", Required: false},
-		"rate_per_hour":   {Type: "int", Required: false},
-		"rate_per_minute": {Type: "int", Required: false},
-	}},
+// indexIDs are the packs lookupIndex knows.
+var indexIDs = []string{"agent.session.create.v1", "code.repository.merge.v1", "data.file.read.v1", "data.file.write.v1", "finance.payment.refund.v1", "mcp.tool.execute.v1", "messaging.message.send.v1", "system.command.execute.v1", "web.fetch.v1", "web.search.v1"}
+
+// lookupIndex returns a fresh copy of a pack's facts, or nil.
+func lookupIndex(id string) *Info {
+	switch id {
+	case "agent.session.create.v1":
+		return &Info{ID: "agent.session.create.v1", Capability: "agent.session.create", MinAssurance: "L0", Context: []string{}, Limits: map[string]LimitInfo{
+			"allowed_subagent_types": {Type: "string_list", Required: false},
+			"rate_per_day":           {Type: "int", Required: false},
+			"rate_per_hour":          {Type: "int", Required: false},
+			"rate_per_minute":        {Type: "int", Required: false},
+		}}
+	case "code.repository.merge.v1":
+		return &Info{ID: "code.repository.merge.v1", Capability: "repo.merge", MinAssurance: "L0", Context: []string{"repository"}, Limits: map[string]LimitInfo{
+			"allowed_base_branches": {Type: "string_list", Required: false},
+			"allowed_repos":         {Type: "string_list", Required: false},
+			"max_prs_per_day":       {Type: "int", Required: false},
+			"rate_per_day":          {Type: "int", Required: false},
+			"rate_per_hour":         {Type: "int", Required: false},
+			"rate_per_minute":       {Type: "int", Required: false},
+		}}
+	case "data.file.read.v1":
+		return &Info{ID: "data.file.read.v1", Capability: "data.file.read", MinAssurance: "L0", Context: []string{"path"}, Limits: map[string]LimitInfo{
+			"allowed_extensions": {Type: "string_list", Required: false},
+			"allowed_paths":      {Type: "string_list", Required: false},
+			"denied_extensions":  {Type: "string_list", Required: false},
+			"denied_paths":       {Type: "string_list", Required: false},
+			"rate_per_day":       {Type: "int", Required: false},
+			"rate_per_hour":      {Type: "int", Required: false},
+			"rate_per_minute":    {Type: "int", Required: false},
+		}}
+	case "data.file.write.v1":
+		return &Info{ID: "data.file.write.v1", Capability: "data.file.write", MinAssurance: "L0", Context: []string{"path"}, Limits: map[string]LimitInfo{
+			"allowed_extensions": {Type: "string_list", Required: false},
+			"allowed_paths":      {Type: "string_list", Required: false},
+			"denied_extensions":  {Type: "string_list", Required: false},
+			"denied_paths":       {Type: "string_list", Required: false},
+			"max_bytes":          {Type: "int", Required: false},
+			"rate_per_day":       {Type: "int", Required: false},
+			"rate_per_hour":      {Type: "int", Required: false},
+			"rate_per_minute":    {Type: "int", Required: false},
+		}}
+	case "finance.payment.refund.v1":
+		return &Info{ID: "finance.payment.refund.v1", Capability: "finance.payment.refund", MinAssurance: "L2", Context: []string{"amount", "currency"}, Limits: map[string]LimitInfo{
+			"currency_limits":      {Type: "currency_limits", Required: true},
+			"idempotency_required": {Type: "bool", Required: false},
+			"rate_per_day":         {Type: "int", Required: false},
+			"rate_per_hour":        {Type: "int", Required: false},
+			"rate_per_minute":      {Type: "int", Required: false},
+			"reason_codes":         {Type: "string_list", Required: false},
+		}}
+	case "mcp.tool.execute.v1":
+		return &Info{ID: "mcp.tool.execute.v1", Capability: "mcp.tool.execute", MinAssurance: "L0", Context: []string{"server", "tool"}, Limits: map[string]LimitInfo{
+			"allowed_servers":      {Type: "string_list", Required: false},
+			"allowed_tools":        {Type: "string_list", Required: false},
+			"denied_tools":         {Type: "string_list", Required: false},
+			"max_calls_per_minute": {Type: "int", Required: false},
+			"max_parameter_bytes":  {Type: "int", Required: false},
+			"rate_per_day":         {Type: "int", Required: false},
+			"rate_per_hour":        {Type: "int", Required: false},
+			"rate_per_minute":      {Type: "int", Required: false},
+		}}
+	case "messaging.message.send.v1":
+		return &Info{ID: "messaging.message.send.v1", Capability: "messaging.send", MinAssurance: "L0", Context: []string{}, Limits: map[string]LimitInfo{
+			"allowed_recipients": {Type: "string_list", Required: false},
+			"msgs_per_day":       {Type: "int", Required: false},
+			"msgs_per_min":       {Type: "int", Required: false},
+			"rate_per_day":       {Type: "int", Required: false},
+			"rate_per_hour":      {Type: "int", Required: false},
+			"rate_per_minute":    {Type: "int", Required: false},
+		}}
+	case "system.command.execute.v1":
+		return &Info{ID: "system.command.execute.v1", Capability: "system.command.execute", MinAssurance: "L0", Context: []string{"command"}, Limits: map[string]LimitInfo{
+			"allowed_commands":            {Type: "string_list", Required: true},
+			"allowed_env":                 {Type: "string_list", Required: false},
+			"allowed_working_directories": {Type: "string_list", Required: false},
+			"ask_commands":                {Type: "string_list", Required: false},
+			"denied_args":                 {Type: "string_list", Required: false},
+			"denied_commands":             {Type: "string_list", Required: false},
+			"max_execution_time":          {Type: "int", Required: false},
+			"rate_per_day":                {Type: "int", Required: false},
+			"rate_per_hour":               {Type: "int", Required: false},
+			"rate_per_minute":             {Type: "int", Required: false},
+		}}
+	case "web.fetch.v1":
+		return &Info{ID: "web.fetch.v1", Capability: "web.fetch", MinAssurance: "L0", Context: []string{"url"}, Limits: map[string]LimitInfo{
+			"allow_private_network": {Type: "bool", Required: false},
+			"allowed_domains":       {Type: "string_list", Required: false},
+			"allowed_methods":       {Type: "string_list", Required: false},
+			"denied_domains":        {Type: "string_list", Required: false},
+			"rate_per_day":          {Type: "int", Required: false},
+			"rate_per_hour":         {Type: "int", Required: false},
+			"rate_per_minute":       {Type: "int", Required: false},
+		}}
+	case "web.search.v1":
+		return &Info{ID: "web.search.v1", Capability: "web.search", MinAssurance: "L0", Context: []string{"query"}, Limits: map[string]LimitInfo{
+			"rate_per_day":    {Type: "int", Required: false},
+			"rate_per_hour":   {Type: "int", Required: false},
+			"rate_per_minute": {Type: "int", Required: false},
+		}}
+	}
+	return nil
 }

@@ -40,8 +40,8 @@ type LimitInfo struct {
 
 // Lookup returns the compiled facts of a pack.
 func Lookup(id string) (*Info, bool) {
-	i, ok := index[id]
-	return i, ok
+	i := lookupIndex(id)
+	return i, i != nil
 }
 
 // Limit describes one limit a pack reads from passport limits.

@@ -47,8 +47,8 @@ func TestGeneratedIndexMatchesData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(index) != len(all) {
-		t.Fatalf("index has %d packs, data %d: run go generate ./packs", len(index), len(all))
+	if len(indexIDs) != len(all) {
+		t.Fatalf("index has %d packs, data %d: run go generate ./packs", len(indexIDs), len(all))
 	}
 	for _, p := range all {
 		i, ok := Lookup(p.ID)
