@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"mvdan.cc/sh/v3/shell"
 
 	"github.com/aporthq/aport/internal/audit"
 	"github.com/aporthq/aport/internal/breakglass"
 	"github.com/aporthq/aport/internal/install"
 	"github.com/aporthq/aport/internal/keys"
 	"github.com/aporthq/aport/internal/passport"
+	"github.com/aporthq/aport/internal/shell"
 	"github.com/aporthq/aport/internal/state"
 )
 
@@ -184,10 +184,10 @@ type hookCmd struct {
 	bin, host, passport string
 }
 
-func parseHookCommand(c string) (hookCmd, error) {
-	words, err := shell.Fields(c, func(string) string { return "" })
-	if err != nil {
-		return hookCmd{}, fmt.Errorf("the hook command %q is not valid shell: %w", c, err)
+func parseHookCommand(c, home string) (hookCmd, error) {
+	words, ok := shell.Words(c, home)
+	if !ok {
+		return hookCmd{}, fmt.Errorf("the hook command %q is not one plain shell command", c)
 	}
 	if len(words) < 2 {
 		return hookCmd{}, fmt.Errorf("the hook command %q has no eval", c)
@@ -332,7 +332,7 @@ func (d *doctor) hookFile(t install.Target) bool {
 
 // hookCommand checks the binary and the passport one hook command names.
 func (d *doctor) hookCommand(area, reinstall, host, command string) {
-	hc, err := parseHookCommand(command)
+	hc, err := parseHookCommand(command, userHome(d.a.getenv))
 	if err != nil {
 		d.rep.bad(area, reinstall, "%v", err)
 		return

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"reflect"
 
-	"mvdan.cc/sh/v3/shell"
-
 	"github.com/aporthq/aport/installers"
+	"github.com/aporthq/aport/internal/shell"
 )
 
 // Host names, as `aport install` and `aport eval --host` spell them.
@@ -26,8 +25,8 @@ var CursorEvents = []string{"preToolUse", "beforeShellExecution", "beforeMCPExec
 // first word is a path whose base name is aport and its second word is eval.
 // That is how aport finds its own entries, whatever binary path they name.
 func IsAportCommand(cmd string) bool {
-	words, err := shell.Fields(cmd, func(string) string { return "" })
-	if err != nil || len(words) < 2 {
+	words, ok := shell.Words(cmd, "")
+	if !ok || len(words) < 2 {
 		return false
 	}
 	return filepath.Base(words[0]) == "aport" && words[1] == "eval"

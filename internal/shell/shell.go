@@ -201,3 +201,31 @@ func rawNesting(src string) int {
 	}
 	return maxd
 }
+
+// Words returns the argv of src when src is exactly one simple command, and
+// false otherwise: quotes and escapes removed, ~ and $HOME expanded to home;
+// a word that is still not a literal is returned as written. It is for
+// reading command lines aport wrote itself, such as hook entries.
+func Words(src, home string) ([]string, bool) {
+	if len(src) > MaxTextBytes || rawNesting(src) > maxRawNesting {
+		return nil, false
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err != nil || len(f.Stmts) != 1 {
+		return nil, false
+	}
+	st := f.Stmts[0]
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(st.Redirs) > 0 || st.Background || st.Negated || len(call.Assigns) > 0 {
+		return nil, false
+	}
+	c := newChecker(&Policy{}, Env{Home: home}, &Result{})
+	c.src = src
+	words := make([]string, 0, len(call.Args))
+	for _, w := range call.Args {
+		for _, fl := range c.fields(w) {
+			words = append(words, fl.display())
+		}
+	}
+	return words, len(words) > 0
+}

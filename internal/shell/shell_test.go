@@ -241,3 +241,30 @@ func TestNoPanicOnOddInput(t *testing.T) {
 		}
 	}
 }
+
+func TestWords(t *testing.T) {
+	cases := []struct {
+		src  string
+		want []string
+		ok   bool
+	}{
+		{`/usr/local/bin/aport eval --host claude-code --passport '/home/a b/p.json'`, []string{"/usr/local/bin/aport", "eval", "--host", "claude-code", "--passport", "/home/a b/p.json"}, true},
+		{`"$HOME/bin/aport" eval`, []string{"/home/dev/bin/aport", "eval"}, true},
+		{`~/bin/aport eval`, []string{"/home/dev/bin/aport", "eval"}, true},
+		{`$APORT eval`, []string{"$APORT", "eval"}, true},
+		{`a\ b c`, []string{"a b", "c"}, true},
+		{`aport eval; rm -rf /`, nil, false},
+		{`aport eval > /tmp/x`, nil, false},
+		{`X=1 aport eval`, nil, false},
+		{`aport eval &`, nil, false},
+		{`if true; then aport eval; fi`, nil, false},
+		{`aport 'eval`, nil, false},
+		{``, nil, false},
+	}
+	for _, tc := range cases {
+		got, ok := Words(tc.src, "/home/dev")
+		if ok != tc.ok || strings.Join(got, "\x00") != strings.Join(tc.want, "\x00") {
+			t.Errorf("Words(%q) = %q, %v; want %q, %v", tc.src, got, ok, tc.want, tc.ok)
+		}
+	}
+}
