@@ -68,7 +68,7 @@ func checkFile(k *check) {
 				if f != p.Written {
 					what = p.Written + " (a link to " + f + ")"
 				}
-				k.deny("oap.path_not_allowed", "%s is not under any %s entry (%s); %s only those paths", what, k.limitRef("allowed_paths"), summarize(allowed), verb(write))
+				k.deny("oap.path_not_allowed", "%s is not under any %s entry (%s); %s only those paths", what, k.limitRef("allowed_paths"), listOrNone(allowed), verb(write))
 				return
 			}
 		}
@@ -197,7 +197,7 @@ func fileExtensions(k *check, forms []string) {
 			if shown == "" {
 				shown = "(none)"
 			}
-			k.deny("oap.extension_not_allowed", "%s has the extension %s, which is not in %s (%s)", f, shown, k.limitRef("allowed_extensions"), summarize(allowed))
+			k.deny("oap.extension_not_allowed", "%s has the extension %s, which is not in %s (%s)", f, shown, k.limitRef("allowed_extensions"), listOrNone(allowed))
 			return
 		}
 	}
@@ -241,13 +241,4 @@ func cleanGlob(g string) string {
 		return g
 	}
 	return strings.TrimSuffix(path.Clean(g[:j]), "/") + g[j:]
-}
-
-// summarize lists a few entries for a message.
-func summarize(list []string) string {
-	const show = 6
-	if len(list) <= show {
-		return strings.Join(list, ", ")
-	}
-	return strings.Join(list[:show], ", ") + ", ..."
 }
