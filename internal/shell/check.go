@@ -10,6 +10,8 @@ import (
 
 // call handles one simple command as written in the text.
 func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
+	// taken before brace expansion rewrites the words (`{,}` leaves none)
+	off := ce.Pos().Offset()
 	for _, w := range ce.Args {
 		c.wordSubst(w, x)
 	}
@@ -33,7 +35,7 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	if len(argv) == 0 {
 		return
 	}
-	c.exec(argv, x, ce.Pos().Offset())
+	c.exec(argv, x, off)
 }
 
 // stdinFrom notes what the redirections put on standard input.
