@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,11 @@ func aportCommands(t *testing.T, host string, doc []byte) map[string][]string {
 	}
 	out := map[string][]string{}
 	for ev, raw := range v.Hooks {
+		// aport writes and removes its entries under these events only; an
+		// "aport eval" a person put under another event is theirs
+		if host == Claude && ev != "PreToolUse" || host == Cursor && !slices.Contains(CursorEvents, ev) {
+			continue
+		}
 		var list []map[string]any
 		if json.Unmarshal(raw, &list) != nil {
 			continue // not an event aport edits
@@ -38,6 +44,9 @@ func aportCommands(t *testing.T, host string, doc []byte) map[string][]string {
 		for _, e := range list {
 			if host == Claude {
 				m, _ := e["matcher"].(string)
+				if m == "" {
+					m = "*" // no matcher, or an empty one, matches every tool
+				}
 				hs, _ := e["hooks"].([]any)
 				for _, h := range hs {
 					hm, _ := h.(map[string]any)
