@@ -3,6 +3,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN     := bin/aport
+FUZZTIME ?= 20s
 
 .PHONY: build test vet fmt-check unit policy-test bench bench-process fuzz clean
 
@@ -34,9 +35,10 @@ bench-process:
 	$(GO) test -run '^$$' -bench Process -benchtime 400x ./bench/
 
 fuzz:
-	@for t in $$(grep -rhoE 'func Fuzz[A-Za-z0-9_]+' --include='*_test.go' internal cmd | sed 's/func //'); do \
-		pkg=$$(grep -rlE "func $$t\(" --include='*_test.go' internal cmd | head -1 | xargs dirname); \
-		echo "fuzz $$t in $$pkg"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 20s ./$$pkg || exit 1; \
+	@grep -rlE '^func Fuzz' --include='*_test.go' internal cmd | xargs -n1 dirname | sort -u | while read pkg; do \
+		for t in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]+' $$pkg/*_test.go | sed 's/func //'); do \
+			echo "fuzz $$t in $$pkg"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
+		done; \
 	done
 
 clean:
