@@ -338,11 +338,19 @@ func (r *evalRun) decide(p *passport.Passport, call *eval.Call) *eval.Decision {
 		d = eval.Evaluate(p, call, env)
 	}
 	d.PassportID, d.OwnerID, d.AssuranceLevel, d.PassportDigest = p.ID, p.OwnerID, p.Assurance, p.Digest()
-	if w := breakglass.Expire(r.flags.state, r.now); w != nil {
-		r.log.Info().Str("reason", w.Reason).Time("until", w.Until).Msg("break-glass window expired")
-		r.recordBreakglassEnd(w)
+	// One read of the window file per call (none there: one failed open). A
+	// window past its end is recorded once, by the process that removes it;
+	// an unreadable file is no window.
+	w, open, _ := breakglass.Active(r.flags.state, r.now)
+	if w != nil && !open {
+		if ended := breakglass.Expire(r.flags.state, r.now); ended != nil {
+			r.log.Info().Str("reason", ended.Reason).Time("until", ended.Until).Msg("break-glass window expired")
+			r.recordBreakglassEnd(ended)
+		}
 	}
-	applyBreakglass(r.flags.state, d, r.now)
+	if open {
+		applyBreakglass(w, d)
+	}
 	if d.Breakglass {
 		r.log.Warn().Str("code", firstCode(d)).Msg("denial lifted by an open break-glass window")
 	}
