@@ -15,10 +15,14 @@ import (
 	"time"
 )
 
-func build(b *testing.B, dir, pkg, out string) string {
+func build(b *testing.B, dir, pkg, out string, tags ...string) string {
 	b.Helper()
 	bin := filepath.Join(dir, out)
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, pkg)
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-o", bin}
+	for _, t := range tags {
+		args = append(args, "-tags", t)
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if o, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("build %s: %v\n%s", pkg, err, o)
@@ -40,6 +44,9 @@ func BenchmarkProcess(b *testing.B) {
 	dir := b.TempDir()
 	aport := build(b, dir, "github.com/aporthq/aport/cmd/aport", "aport")
 	empty := build(b, dir, "github.com/aporthq/aport/bench/emptyhook", "emptyhook")
+	// aport built to exit once its packages are initialised: the floor that
+	// the Go runtime and aport's dependencies set before any aport code runs.
+	floor := build(b, dir, "github.com/aporthq/aport/cmd/aport", "aport-floor", "aportfloor")
 	payload, err := os.ReadFile("../examples/bash.json")
 	if err != nil {
 		b.Fatal(err)
@@ -61,6 +68,7 @@ func BenchmarkProcess(b *testing.B) {
 	defer os.RemoveAll(shmDir)
 	vs := []*variant{
 		{name: "empty", bin: empty, input: payload},
+		{name: "floor", bin: floor},
 		{name: "startup", bin: aport, args: []string{"version"}},
 		{name: "eval", bin: aport, args: []string{"eval", "--passport", passportFile, "--audit", filepath.Join(dir, "audit.jsonl")}, input: payload},
 		{name: "eval-tmpfs", bin: aport, args: []string{"eval", "--passport", passportFile, "--audit", filepath.Join(shmDir, "audit.jsonl"), "--audit-key", filepath.Join(shmDir, "k")}, input: payload},
