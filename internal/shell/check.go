@@ -29,7 +29,7 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	if len(argv) > 0 && argv[0].known() {
 		name = baseName(argv[0].val)
 	}
-	c.assigns(ce.Assigns, x, name, len(ce.Args) == 0)
+	c.assigns(ce.Assigns, x, name, len(ce.Args) == 0, "")
 	x = c.stdinFrom(redirs, x)
 	c.redirects(redirs, x, joinArgv(argv))
 	if len(argv) == 0 {

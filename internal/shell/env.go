@@ -40,30 +40,57 @@ func (c *checker) assignName(name string, x ctx, cmd string) {
 		Message: fmt.Sprintf("assigning %s makes commands run other code, so it is denied unless allowed_env (%s) lists %s", name, limitsName, name)})
 }
 
-// varArgs checks the variables that read, printf -v, mapfile and getopts assign.
+// varArgs checks the variables that read, printf -v, mapfile, getopts and
+// unset name: a name that is not a literal, or whose subscript is not inert,
+// is denied (bash evaluates the subscript); the value they receive is not
+// known, so the variable may not reach arithmetic afterwards.
 func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 	args := argv[1:]
+	var names []field
 	switch name {
 	case "read":
 		opts, pos := parseArgs(args, "adinNptu", "")
-		for _, f := range append(pos, optVals(opts, "-a")...) {
-			if f.lit {
-				c.assignName(f.val, x, text)
-			}
-		}
+		names = append(pos, optVals(opts, "-a")...)
 	case "printf":
 		opts, _ := parseArgs(args, "v", "")
-		for _, f := range optVals(opts, "-v") {
-			if f.lit {
-				c.assignName(f.val, x, text)
-			}
-		}
+		names = optVals(opts, "-v")
 	case "mapfile", "readarray":
-		_, pos := parseArgs(args, "dnOsuCc", "")
-		for _, f := range pos {
+		opts, pos := parseArgs(args, "dnOsuCc", "")
+		names = pos
+		if len(optVals(opts, "-C")) > 0 {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s -C runs a callback given as text, which cannot be checked", name)})
+		}
+	case "getopts":
+		if _, pos := parseArgs(args, "", ""); len(pos) >= 2 {
+			names = pos[1:2]
+		}
+	case "unset":
+		_, names = parseArgs(args, "", "")
+		for _, f := range names {
 			if f.lit {
-				c.assignName(f.val, x, text)
+				c.checkName(f.val, text)
+			} else {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("unset %s: the variable it names is not a literal, and bash evaluates a subscript in it, so it cannot be checked", f.text)})
 			}
 		}
+		return
+	default:
+		return
+	}
+	for _, f := range names {
+		if !f.lit {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s %s: the variable it sets is not a literal, and bash evaluates a subscript in it, so it cannot be checked; write the name out", name, f.text)})
+			continue
+		}
+		c.checkName(f.val, text)
+		base := f.val
+		if i := strings.IndexByte(base, '['); i >= 0 {
+			base = base[:i]
+		}
+		c.assignName(base, x, text)
+		c.setVar(base, false)
 	}
 }

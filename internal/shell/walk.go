@@ -49,6 +49,10 @@ type checker struct {
 	stack    []string          // functions being expanded
 	callOff  uint              // position of the outermost call of the function being expanded
 	vars     map[string]string // for-loop variables with a known value
+	vals     map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
+	intVars  map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
+	assoc    map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
+	namerefs map[string]bool     // declared -n in the text: assignments name a variable
 
 	cwd cwdState
 
@@ -307,6 +311,11 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 				items = append(items, c.fields(w)...)
 			}
 			c.assignName(l.Name.Value, x, "for "+l.Name.Value)
+			inert := true
+			for _, w := range l.Items {
+				inert = inert && c.wordInert(w)
+			}
+			c.setVar(l.Name.Value, inert)
 			c.forEach(l.Name.Value, items, func() { c.loop(x, func() { c.block(n.Do, x) }) })
 			return
 		case *syntax.CStyleLoop:
@@ -502,6 +511,7 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 		case *syntax.ArithmExp:
 			c.arithm(p.X, x)
 		case *syntax.ParamExp:
+			c.paramCode(p)
 			if p.Exp != nil {
 				c.wordSubst(p.Exp.Word, x)
 			}
@@ -514,7 +524,11 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 				c.arithm(p.Slice.Length, x)
 			}
 			if p.Index != nil {
-				c.arithm(p.Index, x)
+				name := ""
+				if p.Param != nil {
+					name = p.Param.Value
+				}
+				c.index(name, p.Index, x)
 			}
 			if p.NestedParam != nil {
 				c.partsSubst([]syntax.WordPart{p.NestedParam}, x)
@@ -527,21 +541,58 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 	}
 }
 
+// arithm walks an expression that bash evaluates as arithmetic: its
+// substitutions, and every value in it must be inert (arith.go).
 func (c *checker) arithm(e syntax.ArithmExpr, x ctx) {
+	c.arithmExpr(e, x, true)
+}
+
+// index walks the subscript of name: arithmetic unless name was declared
+// associative in the text.
+func (c *checker) index(name string, e syntax.ArithmExpr, x ctx) {
+	c.arithmExpr(e, x, !c.assoc[name])
+}
+
+func (c *checker) arithmExpr(e syntax.ArithmExpr, x ctx, sink bool) {
 	if e == nil || !c.tick() {
 		return
 	}
 	switch n := e.(type) {
 	case *syntax.BinaryArithm:
-		c.arithm(n.X, x)
-		c.arithm(n.Y, x)
+		if sink && isArithAssign(n.Op) {
+			name, idx := arithTarget(n.X)
+			if name == "" {
+				c.arithmExpr(n.X, x, sink)
+			} else {
+				c.index(name, idx, x)
+				if n.Op != syntax.Assgn && !c.varInertNow(name) {
+					c.arithDeny(c.wordText(n.X), c.whyNotInert(name))
+				}
+			}
+			c.arithmExpr(n.Y, x, sink)
+			c.setVar(name, true) // the result of arithmetic is a number
+			return
+		}
+		c.arithmExpr(n.X, x, sink)
+		c.arithmExpr(n.Y, x, sink)
 	case *syntax.UnaryArithm:
-		c.arithm(n.X, x)
+		if name, idx := arithTarget(n.X); sink && name != "" && (n.Op == syntax.Inc || n.Op == syntax.Dec) {
+			c.index(name, idx, x)
+			if !c.varInertNow(name) {
+				c.arithDeny(c.wordText(n.X), c.whyNotInert(name))
+			}
+			c.setVar(name, true)
+			return
+		}
+		c.arithmExpr(n.X, x, sink)
 	case *syntax.ParenArithm:
-		c.arithm(n.X, x)
+		c.arithmExpr(n.X, x, sink)
 	case *syntax.FlagsArithm:
-		c.arithm(n.X, x)
+		c.arithmExpr(n.X, x, sink)
 	case *syntax.Word:
+		if sink {
+			c.sinkWord(n)
+		}
 		c.wordSubst(n, x)
 	}
 }
@@ -552,6 +603,13 @@ func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
 	}
 	switch n := e.(type) {
 	case *syntax.BinaryTest:
+		if isArithTest(n.Op) {
+			for _, side := range []syntax.TestExpr{n.X, n.Y} {
+				if w, ok := side.(*syntax.Word); ok {
+					c.sinkWord(w)
+				}
+			}
+		}
 		c.testExpr(n.X, x)
 		c.testExpr(n.Y, x)
 	case *syntax.UnaryTest:
@@ -565,7 +623,8 @@ func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
 
 // assigns checks assignments: their substitutions, and the variables that
 // make later commands run code.
-func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone bool) {
+// flags are the attribute letters of a declare-like command (-i, -n, -A).
+func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone bool, flags string) {
 	for _, a := range as {
 		if a == nil || !c.tick() {
 			continue
@@ -573,16 +632,42 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 		if a.Value != nil {
 			c.wordSubst(a.Value, x)
 		}
-		if a.Index != nil {
-			c.arithm(a.Index, x)
+		name := ""
+		if a.Name != nil {
+			name = a.Name.Value
+			c.declared(name, flags)
 		}
+		if a.Index != nil {
+			c.index(name, a.Index, x)
+		}
+		inert := true
 		if a.Array != nil {
 			for _, e := range a.Array.Elems {
 				if e.Index != nil {
-					c.arithm(e.Index, x)
+					c.index(name, e.Index, x)
 				}
 				c.wordSubst(e.Value, x)
+				inert = inert && c.wordInert(e.Value)
 			}
+		}
+		if a.Value != nil && name != "" && !a.Naked {
+			switch {
+			case c.intVars[name]:
+				c.sinkWord(a.Value) // evaluated as arithmetic when assigned
+			case c.namerefs[name]:
+				inert = false
+				if f := c.field(a.Value); !f.lit {
+					c.add(Finding{Code: CodeDynamic, Command: c.wordText(a),
+						Message: fmt.Sprintf("%s makes %s a reference to a variable named by a value that is not a literal, so it cannot be checked", c.wordText(a), name)})
+				} else {
+					c.checkName(f.val, c.wordText(a))
+				}
+			default:
+				inert = inert && c.wordInert(a.Value)
+			}
+		}
+		if name != "" && !a.Naked {
+			c.setVar(name, inert)
 		}
 		if a.Name != nil && !a.Naked {
 			if !standalone && a.Name.Value == "IFS" && cmd == "read" && (a.Value == nil || c.field(a.Value).val == "") {
@@ -595,6 +680,14 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 
 func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 	argv := []field{litField(d.Variant.Value)}
+	flags := ""
+	for _, a := range d.Args {
+		if a != nil && a.Naked && a.Name == nil && a.Value != nil {
+			if f := c.field(a.Value); f.lit && strings.HasPrefix(f.val, "-") {
+				flags += f.val[1:]
+			}
+		}
+	}
 	for _, a := range d.Args {
 		if a == nil {
 			continue
@@ -607,8 +700,8 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 				if !f.lit {
 					c.add(Finding{Code: CodeDynamic, Command: joinArgv(argv),
 						Message: fmt.Sprintf("%s %s: the variable it sets is not a literal, so it cannot be checked; write the assignment out", d.Variant.Value, f.text)})
-				} else if i := strings.IndexByte(f.val, '='); i > 0 {
-					c.assignName(f.val[:i], x, d.Variant.Value)
+				} else {
+					c.declLiteral(f.val, flags, d.Variant.Value, x)
 				}
 			}
 			continue
@@ -617,6 +710,58 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 			argv = append(argv, litField(c.wordText(a)))
 		}
 	}
-	c.assigns(d.Args, x, d.Variant.Value, true)
+	c.assigns(d.Args, x, d.Variant.Value, true, flags)
 	c.exec(argv, x, d.Pos().Offset())
+}
+
+// declLiteral handles a quoted operand of declare and its kin, 'name=value'
+// or 'name': the name's subscript and, for integer variables and namerefs,
+// the value are evaluated.
+func (c *checker) declLiteral(v, flags, cmd string, x ctx) {
+	name, val, has := strings.Cut(v, "=")
+	name = strings.TrimSuffix(name, "+")
+	c.checkName(name, cmd+" "+v)
+	base := name
+	if i := strings.IndexByte(base, '['); i >= 0 {
+		base = base[:i]
+	}
+	c.declared(base, flags)
+	if !has {
+		return
+	}
+	c.assignName(base, x, cmd)
+	switch {
+	case c.intVars[base]:
+		if why := c.arithLitProblem(val); why != "" {
+			c.arithDeny(cmd+" "+v, why)
+		}
+		c.setVar(base, true)
+	case c.namerefs[base]:
+		c.checkName(val, cmd+" "+v)
+		c.setVar(base, false)
+	default:
+		c.setVar(base, inertText(val))
+	}
+}
+
+// declared records the attributes a declare-like command gives name.
+func (c *checker) declared(name, flags string) {
+	if name == "" || flags == "" {
+		return
+	}
+	set := func(m *map[string]bool) {
+		if *m == nil {
+			*m = map[string]bool{}
+		}
+		(*m)[name] = true
+	}
+	if strings.Contains(flags, "i") {
+		set(&c.intVars)
+	}
+	if strings.Contains(flags, "A") {
+		set(&c.assoc)
+	}
+	if strings.Contains(flags, "n") {
+		set(&c.namerefs)
+	}
 }
