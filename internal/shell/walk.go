@@ -46,9 +46,9 @@ type checker struct {
 	curScope int
 	funcs    map[string][]funcDef
 	called   map[string]bool
-	stack    []string          // functions being expanded
-	callOff  uint              // position of the outermost call of the function being expanded
-	vars     map[string]string // for-loop variables with a known value
+	stack    []string            // functions being expanded
+	callOff  uint                // position of the outermost call of the function being expanded
+	vars     map[string]string   // for-loop variables with a known value
 	vals     map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
 	intVars  map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc    map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
