@@ -32,29 +32,30 @@ func optVals(opts []opt, names ...string) []field {
 	return out
 }
 
-// writeTargets lists the paths a command writes, per command.
-func writeTargets(name string, args []field) []target {
+// writeTargets lists the paths a command writes, per command; known is
+// false for a command it has no rule for.
+func writeTargets(name string, args []field) (ts []target, known bool) {
 	switch name {
 	case "tee":
 		_, pos := parseArgs(args, "", "")
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "cp", "install", "ln":
 		opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
 		out := targets(optVals(opts, "-t", "--target-directory"), false)
 		if name == "install" && hasOpt(opts, "-d", "--directory") {
-			return append(out, targets(pos, false)...)
+			return append(out, targets(pos, false)...), true
 		}
 		if name == "ln" {
-			return append(out, targets(pos, false)...)
+			return append(out, targets(pos, false)...), true
 		}
 		if len(out) == 0 && len(pos) > 0 {
 			out = append(out, target{f: pos[len(pos)-1]})
 		}
-		return out
+		return out, true
 	case "mv":
 		opts, pos := parseArgs(args, "tS", " target-directory suffix backup ")
 		out := targets(optVals(opts, "-t", "--target-directory"), true)
-		return append(out, targets(pos, true)...) // sources are removed, the destination replaced
+		return append(out, targets(pos, true)...), true // sources are removed, the destination replaced
 	case "rsync":
 		opts, pos := parseArgs(args, "efTBM", " rsh rsync-path filter exclude include exclude-from include-from files-from temp-dir log-file password-file port chmod chown backup-dir partial-dir compare-dest copy-dest link-dest info debug out-format timeout contimeout ")
 		out := targets(optVals(opts, "--log-file", "--backup-dir", "--partial-dir"), false)
@@ -65,7 +66,7 @@ func writeTargets(name string, args []field) []target {
 		if hasOpt(opts, "--remove-source-files") && len(pos) > 1 {
 			out = append(out, targets(pos[:len(pos)-1], true)...)
 		}
-		return out
+		return out, true
 	case "sed":
 		opts, pos := parseArgs(args, "efl", " expression file line-length ")
 		inPlace := false
@@ -75,12 +76,12 @@ func writeTargets(name string, args []field) []target {
 			}
 		}
 		if !inPlace {
-			return nil
+			return nil, true
 		}
 		if !hasOpt(opts, "-e", "--expression", "-f", "--file") && len(pos) > 0 {
 			pos = pos[1:] // the script
 		}
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "perl":
 		inPlace, script := false, false
 		i := 0
@@ -102,31 +103,31 @@ func writeTargets(name string, args []field) []target {
 			}
 		}
 		if !inPlace {
-			return nil
+			return nil, true
 		}
 		rest := ops(args, i)
 		if !script && len(rest) > 0 {
 			rest = rest[1:]
 		}
-		return targets(rest, false)
+		return targets(rest, false), true
 	case "truncate":
 		_, pos := parseArgs(args, "sr", " size reference ")
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "rm":
 		opts, pos := parseArgs(args, "", "")
-		return targets(pos, recursiveOpt(opts, "rm"))
+		return targets(pos, recursiveOpt(opts, "rm")), true
 	case "rmdir", "unlink", "shred", "mkdir", "touch":
 		_, pos := parseArgs(args, "mnsudtrZ", " mode iterations size random-source date time reference context ")
 		if name == "shred" || name == "rmdir" || name == "unlink" || name == "mkdir" {
 			_, pos = parseArgs(args, "mnsZ", " mode iterations size random-source context ")
 		}
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "chmod", "chown", "chgrp":
 		opts, pos := parseArgs(args, "", " reference from ")
 		if !hasOpt(opts, "--reference") && len(pos) > 0 {
 			pos = pos[1:]
 		}
-		return targets(pos, recursiveOpt(opts, name))
+		return targets(pos, recursiveOpt(opts, name)), true
 	case "chattr":
 		var pos []field
 		recursive := false
@@ -142,10 +143,10 @@ func writeTargets(name string, args []field) []target {
 				pos = append(pos, a)
 			}
 		}
-		return targets(pos, recursive)
+		return targets(pos, recursive), true
 	case "setfacl":
 		opts, pos := parseArgs(args, "mMxX", " modify modify-file remove remove-file set set-file ")
-		return targets(pos, hasOpt(opts, "-R", "--recursive"))
+		return targets(pos, hasOpt(opts, "-R", "--recursive")), true
 	case "dd":
 		var out []target
 		for _, a := range args {
@@ -155,18 +156,18 @@ func writeTargets(name string, args []field) []target {
 				out = append(out, target{f: a})
 			}
 		}
-		return out
+		return out, true
 	case "tar", "bsdtar", "gtar":
-		return tarTargets(args)
+		return tarTargets(args), true
 	case "unzip":
 		opts, _ := parseArgs(args, "dx", "")
 		if hasOpt(opts, "-l", "-t", "-v", "-p", "-Z", "-z") {
-			return nil
+			return nil, true
 		}
 		if d := optVals(opts, "-d"); len(d) > 0 {
-			return targets(d, false)
+			return targets(d, false), true
 		}
-		return []target{{f: litField(".")}}
+		return []target{{f: litField(".")}}, true
 	case "patch":
 		opts, pos := parseArgs(args, "oditpDBFrVYzgx", " output directory input strip ifdef prefix fuzz reject-file version-control basename-prefix suffix get ")
 		out := targets(optVals(opts, "-o", "--output", "-d", "--directory", "-r", "--reject-file"), false)
@@ -176,7 +177,7 @@ func writeTargets(name string, args []field) []target {
 		if len(out) == 0 {
 			out = append(out, target{f: litField(".")})
 		}
-		return out
+		return out, true
 	case "vim", "vi", "nvim", "nano", "ed", "ex", "emacs", "pico", "micro", "joe", "kak", "hx", "helix", "mcedit":
 		var pos []field
 		for _, a := range args {
@@ -185,7 +186,7 @@ func writeTargets(name string, args []field) []target {
 			}
 			pos = append(pos, a)
 		}
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "curl":
 		opts, _ := parseArgs(args, "oDcdHuXAeEKTwxbr", " output dump-header cookie-jar trace trace-ascii stderr libcurl output-dir data header user request user-agent referer cert key config upload-file write-out proxy cookie range data-binary data-raw data-urlencode form ")
 		out := targets(optVals(opts, "-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr", "--libcurl"), false)
@@ -194,7 +195,7 @@ func writeTargets(name string, args []field) []target {
 		} else if hasOpt(opts, "-O", "--remote-name", "--remote-name-all", "-J") {
 			out = append(out, target{f: litField(".")})
 		}
-		return out
+		return out, true
 	case "wget":
 		opts, _ := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
 		out := targets(optVals(opts, "-O", "--output-document", "-o", "--output-file", "-a", "--append-output"), false)
@@ -203,25 +204,25 @@ func writeTargets(name string, args []field) []target {
 		} else if !hasOpt(opts, "-O", "--output-document", "--spider") {
 			out = append(out, target{f: litField(".")})
 		}
-		return out
+		return out, true
 	case "sort":
 		opts, _ := parseArgs(args, "okStT", " output key field-separator buffer-size temporary-directory parallel ")
-		return targets(optVals(opts, "-o", "--output"), false)
+		return targets(optVals(opts, "-o", "--output"), false), true
 	case "time":
 		opts, _ := parseArgs(args, "fo", " format output ")
-		return targets(optVals(opts, "-o", "--output"), false)
+		return targets(optVals(opts, "-o", "--output"), false), true
 	case "strace", "ltrace":
 		opts, _ := parseArgs(args, "abeEIoOpPsSuX", " output ")
-		return targets(optVals(opts, "-o", "--output"), false)
+		return targets(optVals(opts, "-o", "--output"), false), true
 	case "script":
 		_, pos := parseArgs(args, "cEIOTB", " command echo log-in log-out log-timing log-io timing output-limit ")
-		return targets(pos, false)
+		return targets(pos, false), true
 	case "gzip", "gunzip", "bzip2", "bunzip2", "xz", "unxz", "zstd", "unzstd", "lzma", "compress", "uncompress":
 		opts, pos := parseArgs(args, "S", " suffix ")
 		if hasOpt(opts, "-c", "--stdout", "--to-stdout", "-l", "--list", "-t", "--test") {
-			return nil
+			return nil, true
 		}
-		return targets(pos, hasOpt(opts, "-r", "--recursive"))
+		return targets(pos, hasOpt(opts, "-r", "--recursive")), true
 	case "find":
 		var out []target
 		del := false
@@ -253,9 +254,9 @@ func writeTargets(name string, args []field) []target {
 			}
 			out = append(out, targets(roots, true)...)
 		}
-		return out
+		return out, true
 	}
-	return nil
+	return nil, false
 }
 
 // tarTargets: extraction writes into -C DIR (or the working directory);
@@ -348,9 +349,101 @@ func (c *checker) protect(argv []field, name, text string) {
 		c.gitTargets(args, text)
 		return
 	}
-	for _, t := range writeTargets(name, args) {
+	ts, known := writeTargets(name, args)
+	for _, t := range ts {
 		c.checkWrite(t, text, name+" writing")
 	}
+	if !known {
+		c.protectArgs(args, name, text)
+	}
+}
+
+// protectArgs applies self-protection to every argument of a command that
+// aport does not know to only read its operands: go build -o FILE, uniq IN
+// OUT, openssl -out FILE, sqlite3 DB and countless others write to paths
+// they are given. A literal argument (an option's value after =, or a path
+// attached to a short option) that names a protected file, or a path inside
+// a protected directory, is denied. Arguments that are not literals, globs
+// and directories above protected files are left to the per-command rules.
+func (c *checker) protectArgs(args []field, name, text string) {
+	if c.env.Protected == nil || onlyReads(name) || runsCommand(name) {
+		return
+	}
+	for _, f := range args {
+		if !f.lit || f.glob || f.val == "" {
+			continue
+		}
+		v := f.val
+		switch {
+		case strings.HasPrefix(v, "--"):
+			_, val, has := strings.Cut(v, "=")
+			if !has {
+				continue
+			}
+			v = val
+		case strings.HasPrefix(v, "-"):
+			if _, val, has := strings.Cut(v, "="); has {
+				v = val
+			} else if i := strings.IndexByte(v, '/'); i > 1 {
+				v = v[i:] // -o/path
+			} else {
+				continue
+			}
+		default:
+			if i := strings.IndexByte(v, '='); i > 0 && !strings.Contains(v[:i], "/") {
+				v = v[i+1:] // of=FILE, key=FILE
+			}
+		}
+		g := f
+		g.val = strings.TrimPrefix(v, "@")
+		ps, known := c.resolveAll(g)
+		if !known {
+			continue
+		}
+		for _, p := range ps {
+			if c.env.Protected(p) {
+				c.add(Finding{Code: CodeProtected, Command: text,
+					Message: fmt.Sprintf("%s is given %s, one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport); leave them alone", name, p, name)})
+				return
+			}
+		}
+	}
+}
+
+// onlyReads names commands that never write to the paths they are given
+// (shell builtins that only change the shell's state included).
+func onlyReads(name string) bool {
+	if isNeutral(name) {
+		return true
+	}
+	switch name {
+	case "cat", "tac", "less", "more", "most", "head", "tail", "grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack",
+		"wc", "ls", "ll", "dir", "tree", "exa", "eza", "stat", "file", "du", "diff", "cmp", "comm", "colordiff", "delta",
+		"md5sum", "sha1sum", "sha224sum", "sha256sum", "sha384sum", "sha512sum", "b2sum", "cksum", "sum", "shasum", "md5",
+		"jq", "jless", "gron", "bat", "batcat", "hexdump", "od", "strings", "nl", "fold", "cut", "paste", "column", "fmt",
+		"realpath", "readlink", "basename", "dirname", "namei", "lsattr", "getfacl", "echo", "printf", "type", "which",
+		"whereis", "[[", "git", "aport", "cd", "pushd", "popd", "find", "fd", "fdfind", "locate", "look", "zcat", "bzcat",
+		"xzcat", "zless", "zmore", "view":
+		return true
+	}
+	return false
+}
+
+// runsCommand names the wrappers, shells and interpreters whose arguments are
+// another command or a program: what they run is checked on its own.
+func runsCommand(name string) bool {
+	if _, _, _, ok := simpleWrapper(name); ok || isShell(name) {
+		return true
+	}
+	if _, _, ok := interpreter(name); ok {
+		return true
+	}
+	switch name {
+	case "sudo", "env", "command", "exec", "watch", "xargs", "parallel", "flock", "script", "su", "runuser",
+		"ssh", "eval", "trap", "source", ".", "emulate", "alias":
+		return true
+	}
+	return false
 }
 
 // gitTargets: git checkout -- FILE and git restore FILE overwrite files;
@@ -380,23 +473,45 @@ func (c *checker) gitTargets(args []field, text string) {
 	}
 	sub, rest := args[i].val, args[i+1:]
 	var files []field
+	// --output FILE: the diff family (diff, log, show, format-patch, ...)
+	// writes its output there instead of to standard output
+	for j := 0; j < len(rest); j++ {
+		if a := rest[j]; a.lit && a.val == "--output" && j+1 < len(rest) {
+			files = append(files, rest[j+1])
+		} else if v, ok := strings.CutPrefix(a.val, "--output="); a.lit && ok {
+			files = append(files, litField(v))
+		}
+	}
+	generic := false
 	switch sub {
 	case "checkout":
 		for j, a := range rest {
 			if a.lit && a.val == "--" {
-				files = rest[j+1:]
+				files = append(files, rest[j+1:]...)
 				break
 			}
 		}
 	case "restore":
 		_, pos := parseArgs(rest, "s", " source ")
-		files = pos
+		files = append(files, pos...)
+	case "rm", "mv":
+		_, pos := parseArgs(rest, "", "")
+		files = append(files, pos...)
+	case "status", "diff", "log", "show", "blame", "annotate", "ls-files", "ls-tree", "grep", "cat-file", "rev-parse",
+		"add", "commit", "branch", "tag", "fetch", "pull", "push", "remote", "describe", "shortlog", "reflog",
+		"whatchanged", "stash", "switch", "merge", "rebase", "cherry-pick", "revert", "reset", "help", "version",
+		"range-diff", "difftool", "check-ignore", "check-attr", "for-each-ref", "show-ref", "name-rev", "merge-base":
+		// these read the paths they are given; their effect on the work tree
+		// is the repository's own content
 	default:
-		return
+		generic = true // clone DIR, worktree add DIR, archive -o FILE, config --file FILE, ...
 	}
 	check := func() {
 		for _, f := range files {
 			c.checkWrite(target{f: f}, text, "git "+sub+" of")
+		}
+		if generic {
+			c.protectArgs(rest, "git "+sub, text)
 		}
 	}
 	if dir != nil {

@@ -537,8 +537,38 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 			for _, e := range p.Elems {
 				c.wordSubst(e, x)
 			}
+		case *syntax.ExtGlob:
+			if p.Pattern != nil && zshCodeQualifier(p.Pattern.Value) {
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(p),
+					Message: fmt.Sprintf("%s: under zsh this glob qualifier runs the code in it (e:...: or +name), which cannot be checked", c.wordText(p))})
+			}
 		}
 	}
+}
+
+// zshCodeQualifier reports a parenthesised glob suffix that zsh reads as
+// glob qualifiers running code: e followed by delimited code (e:cmd:,
+// e'cmd', e{cmd}) or +name. bash reads the same text as an extglob pattern;
+// one with | in it is a list of alternatives, not qualifiers.
+func zshCodeQualifier(pat string) bool {
+	if strings.Contains(pat, "|") {
+		return false
+	}
+	for i := 0; i+1 < len(pat); i++ {
+		switch pat[i] {
+		case '+':
+			if isWordByte(pat[i+1]) {
+				return true
+			}
+		case 'e':
+			open := pat[i+1]
+			closing, ok := map[byte]byte{':': ':', '\'': '\'', '"': '"', '/': '/', '{': '}', '[': ']', '<': '>', '(': ')'}[open]
+			if ok && strings.IndexByte(pat[i+2:], closing) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // arithm walks an expression that bash evaluates as arithmetic: its

@@ -62,7 +62,8 @@ func scanOpts(args []field, shortVal, longVal string, fn func(opt string, val fi
 // value, and how many operands come before the command.
 func simpleWrapper(name string) (shortVal, longVal string, skip int, ok bool) {
 	switch name {
-	case "nohup", "setsid", "unbuffer", "firejail", "catchsegv", "builtin":
+	case "nohup", "setsid", "unbuffer", "firejail", "catchsegv", "builtin",
+		"noglob", "nocorrect": // zsh precommand modifiers
 		return "", "", 0, true
 	case "nice":
 		return "n", " adjustment ", 0, true
@@ -568,6 +569,26 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		}
 		if has {
 			c.nestedText(cmdText, x, "script -c", text)
+		}
+	case "alias": // the value runs wherever the alias is used: checked as code now
+		for _, a := range args {
+			if !a.lit {
+				dynamic()
+				return
+			}
+			if i := strings.IndexByte(a.val, '='); i > 0 {
+				c.nestedText(litField(a.val[i+1:]), x, "alias "+a.val[:i], text)
+			}
+		}
+	case "emulate": // zsh: emulate sh -c TEXT runs TEXT
+		for i := 0; i < len(args); i++ {
+			if a := args[i]; !a.lit {
+				dynamic()
+				return
+			} else if a.val == "-c" && i+1 < len(args) {
+				c.nestedText(args[i+1], x, "emulate -c", text)
+				return
+			}
 		}
 	case "su", "runuser":
 		var cmdText field
