@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -515,6 +516,9 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				y := x
 				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
 				c.inner(args[i+1:j], y, "find "+a.val, off)
+				if !x.remote && usesFound(args[i+1:j]) {
+					c.findReads(args, text)
+				}
 				i = j
 			}
 		}
@@ -765,4 +769,90 @@ func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
 	if rest[0].w != nil && wordHasDownload(rest[0].w) {
 		c.dangerDownload(text, "a downloaded script")
 	}
+}
+
+// usesFound reports whether a find -exec command is given the found paths.
+func usesFound(argv []field) bool {
+	for _, f := range argv {
+		if strings.Contains(f.val, "{}") {
+			return true
+		}
+	}
+	return false
+}
+
+// findReads applies the no-secret rule to find ROOT ... -exec CMD {}: the
+// command is given every path below the roots, so a root that is a private
+// key's directory or one of its ancestors reads the key, unless -name
+// patterns (without negation) exclude every key's file name.
+func (c *checker) findReads(args []field, text string) {
+	if c.env.Secret == nil {
+		return
+	}
+	i := 0
+	for i < len(args) && args[i].lit && (args[i].val == "-H" || args[i].val == "-L" || args[i].val == "-P" || strings.HasPrefix(args[i].val, "-O")) {
+		i++
+	}
+	var roots []field
+	for ; i < len(args); i++ {
+		if v := args[i].val; args[i].lit && (strings.HasPrefix(v, "-") || v == "(" || v == "!" || v == ",") {
+			break
+		}
+		roots = append(roots, args[i])
+	}
+	if len(roots) == 0 {
+		roots = []field{litField(".")}
+	}
+	var names []string
+	filtered := true
+	for j := i; j < len(args); j++ {
+		switch v := args[j].val; {
+		case !args[j].lit:
+			filtered = false
+		case v == "!" || v == "-not" || v == "-path" || v == "-ipath" || v == "-wholename" || v == "-iwholename" ||
+			v == "-regex" || v == "-iregex" || v == "-lname" || v == "-ilname" || v == "-samefile" || v == "-inum":
+			filtered = false
+		case (v == "-name" || v == "-iname") && j+1 < len(args):
+			j++
+			n := args[j].val
+			if v == "-iname" {
+				n = strings.ToLower(n)
+			}
+			names = append(names, n)
+		}
+	}
+	if !filtered {
+		names = nil
+	}
+	c.loadProbes()
+	for _, r := range roots {
+		if !r.lit {
+			continue
+		}
+		ps, _ := c.resolveAll(r)
+		for _, p := range ps {
+			bad := c.env.Secret(p)
+			for _, q := range c.secrets {
+				if !bad && covers(p, false, true, q) {
+					bad = len(names) == 0 || anyNameMatches(names, path.Base(q))
+				}
+			}
+			if bad {
+				c.add(Finding{Code: CodeProtected, Command: text,
+					Message: fmt.Sprintf("%s gives its command every path below %s, which holds a private key no tool may read (self-protection, independent of the passport); narrow it with -name or pick another directory", text, p)})
+				return
+			}
+		}
+	}
+}
+
+func anyNameMatches(patterns []string, name string) bool {
+	for _, p := range patterns {
+		for _, n := range []string{name, strings.ToLower(name)} {
+			if ok, err := path.Match(p, n); err != nil || ok {
+				return true
+			}
+		}
+	}
+	return false
 }
