@@ -148,6 +148,7 @@ type StateView interface {
 type Env struct {
 	Now     time.Time
 	Home    string // the user's home, for ~
+	CDPath  bool   // CDPATH is set: cd to a bare relative name may go elsewhere
 	State   StateView
 	Protect *Protector
 }

@@ -15,7 +15,7 @@ func codeVar(name string) bool {
 		"PAGER", "EDITOR", "VISUAL", "MANPAGER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
 		"PROMPT_COMMAND", "BASH_ENV", "ENV", "PS4",
 		"PYTHONSTARTUP", "PYTHONPATH", "NODE_OPTIONS", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB",
-		"PATH", "IFS", "SHELLOPTS", "BASHOPTS":
+		"PATH", "CDPATH", "IFS", "SHELLOPTS", "BASHOPTS":
 		return true
 	}
 	return strings.HasPrefix(name, "DYLD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") ||
@@ -24,6 +24,9 @@ func codeVar(name string) bool {
 
 // assignName checks an assignment to a variable.
 func (c *checker) assignName(name string, x ctx, cmd string) {
+	if name == "CDPATH" {
+		c.cdpath = true
+	}
 	if !codeVar(name) {
 		return
 	}

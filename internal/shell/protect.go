@@ -836,6 +836,8 @@ func (c *checker) chdir(argv []field, name, text string, x ctx) {
 			if !x.guarded {
 				c.cwd.dirs = unionDirs(old, cur)
 			}
+		case (c.env.CDPath || c.cdpath) && viaCDPath(rest[0]):
+			c.setCwdGuarded(field{text: rest[0].text}, text, x.guarded) // unknown: CDPATH decides
 		default:
 			c.setCwdGuarded(rest[0], text, x.guarded)
 		}
@@ -856,4 +858,12 @@ func (c *checker) chdir(argv []field, name, text string, x ctx) {
 		c.cwd.stack = c.cwd.stack[:len(c.cwd.stack)-1]
 		c.cwd.old, c.cwd.dirs = c.cwd.dirs, top
 	}
+}
+
+// viaCDPath reports a cd target that bash looks up in CDPATH: relative, and
+// not starting with ./ or ../.
+func viaCDPath(f field) bool {
+	v := f.val
+	return f.lit && v != "" && !strings.HasPrefix(v, "/") && v != "." && v != ".." &&
+		!strings.HasPrefix(v, "./") && !strings.HasPrefix(v, "../")
 }

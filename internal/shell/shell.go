@@ -40,6 +40,9 @@ type Policy struct {
 type Env struct {
 	Cwd  string // absolute working dir of the call
 	Home string // $HOME for ~ and $HOME expansion
+	// CDPath: CDPATH is set where the command runs, so cd to a relative name
+	// that does not start with ./ or ../ may land in another directory.
+	CDPath bool
 	// Protected reports whether writing/moving/deleting/chmod'ing an absolute cleaned path
 	// would touch aport's own files or hook configs; Secret reports a private-key path no tool may read.
 	Protected func(abs string) bool

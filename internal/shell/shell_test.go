@@ -153,6 +153,10 @@ func TestPolicyEdges(t *testing.T) {
 		{"empty entry matches nothing", "ls", &Policy{Allowed: []string{"", "  "}}, nil, CodeNotAllowed},
 		{"entry with path", "./x.sh", &Policy{Allowed: []string{"./x.sh"}}, nil, ""},
 		{"entry with path is exact", "/tmp/x.sh", &Policy{Allowed: []string{"./x.sh"}}, nil, CodeNotAllowed},
+		{"CDPATH set: cd to a bare name is unknown", "cd .aport && rm passport.json", starPolicy, &Env{Cwd: "/home/dev", Home: "/home/dev", CDPath: true, Protected: testProtected}, CodeDynamic},
+		{"CDPATH set: cd ./name is known", "cd ./src && rm x.go", starPolicy, &Env{Cwd: "/home/dev/demo", Home: "/home/dev", CDPath: true, Protected: testProtected}, ""},
+		{"CDPATH unset: cd to a bare name is known", "cd src && rm x.go", starPolicy, &Env{Cwd: "/home/dev/demo", Home: "/home/dev", Protected: testProtected}, ""},
+		{"CDPATH allowed and assigned", "CDPATH=/home/dev; cd .aport && rm passport.json", &Policy{Allowed: []string{"*"}, AllowedEnv: []string{"CDPATH"}}, &Env{Cwd: "/home/dev/demo", Home: "/home/dev", Protected: testProtected}, CodeDynamic},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

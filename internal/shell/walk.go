@@ -53,6 +53,7 @@ type checker struct {
 	intVars  map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc    map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
 	namerefs map[string]bool     // declared -n in the text: assignments name a variable
+	cdpath   bool                // the text assigns CDPATH
 
 	cwd cwdState
 
