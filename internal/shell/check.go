@@ -263,8 +263,16 @@ func (c *checker) policy(argv []field, name, text string, x ctx) string {
 			}
 		}
 		if rule == "" {
-			c.add(Finding{Code: CodeNotAllowed, Command: text,
-				Message: fmt.Sprintf("%s is not in allowed_commands (%s); %s", c.shownName(argv, name), limitsName, c.allowedList())})
+			msg := fmt.Sprintf("%s is not in allowed_commands (%s); %s", c.shownName(argv, name), limitsName, c.allowedList())
+			if strings.Contains(argv[0].val, "/") {
+				for _, e := range c.pol.Allowed {
+					if w, _ := nextWord(e); w == name {
+						msg = fmt.Sprintf("%s is not the %s that allowed_commands (%s) names: %q allows %s run by name or from a system directory such as /usr/bin, and a program elsewhere needs an entry naming its path (%q)", argv[0].val, name, limitsName, w, name, argv[0].val)
+						break
+					}
+				}
+			}
+			c.add(Finding{Code: CodeNotAllowed, Command: text, Message: msg})
 			return ""
 		}
 	}

@@ -75,7 +75,7 @@ func matchAllowed(entry string, argv []field, name string) bool {
 	if w == "*" && strings.TrimSpace(rest) == "" {
 		return true
 	}
-	if !matchName(w, argv[0]) {
+	if !matchName(w, argv[0]) || !systemPath(w, argv[0]) {
 		return false
 	}
 	for i := 1; ; i++ {
@@ -113,6 +113,25 @@ func compileList(entries []string) []pattern {
 		out = append(out, p)
 	}
 	return out
+}
+
+// systemPath is the allow list's extra rule for an entry without a slash:
+// the command is run by name (found on PATH) or from a system directory.
+// "ls" allows ls and /usr/bin/ls, not ./ls, src/ls or /tmp/x/ls: a file the
+// agent wrote and named after an allowed command is not that command. The
+// deny and ask lists match the basename wherever the file is.
+func systemPath(pw string, argv0 field) bool {
+	if strings.Contains(pw, "/") || !strings.Contains(argv0.val, "/") {
+		return true
+	}
+	switch path.Dir(path.Clean(argv0.val)) {
+	case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin",
+		"/opt/homebrew/bin", "/opt/homebrew/sbin", "/opt/local/bin", "/opt/local/sbin",
+		"/home/linuxbrew/.linuxbrew/bin", "/snap/bin", "/run/current-system/sw/bin",
+		"/nix/var/nix/profiles/default/bin":
+		return true
+	}
+	return false
 }
 
 // matchName compares a pattern's first word with argv[0]: an entry with a
