@@ -168,6 +168,43 @@ func TestProtectorResolvesSymlinks(t *testing.T) {
 	}
 }
 
+// TestProtectorResolvesCandidate: a path that reaches aport's files through a
+// symlink the text never names (a link made earlier, /proc/self/root) is
+// protected too, including a file that does not exist yet.
+func TestProtectorResolvesCandidate(t *testing.T) {
+	dir := t.TempDir()
+	home := filepath.Join(dir, "aport")
+	if err := os.MkdirAll(filepath.Join(home, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "passport.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "innocent")
+	if err := os.Symlink(home, link); err != nil {
+		t.Fatal(err)
+	}
+	pr := &Protector{AportHome: home}
+	for _, p := range []string{
+		filepath.Join(link, "passport.json"),
+		filepath.Join(link, "not-yet", "x.json"),
+		"/proc/self/root" + filepath.Join(home, "passport.json"),
+	} {
+		if !pr.Protected(p) {
+			t.Errorf("Protected(%s) = false", p)
+		}
+	}
+	if !pr.Secret(filepath.Join(link, "keys", "audit.ed25519")) || !pr.Secret("/proc/self/root"+filepath.Join(home, "keys", "k")) {
+		t.Error("a key reached through a symlink is readable")
+	}
+	if !pr.Covers(filepath.Join(dir, "innocent")) || pr.Covers(filepath.Join(dir, "other")) {
+		t.Error("Covers through a symlink")
+	}
+	if pr.Protected(filepath.Join(dir, "elsewhere.json")) {
+		t.Error("an unrelated path is protected")
+	}
+}
+
 // TestReasonsNotRepeated: the same rule failing on the same word twice is one
 // reason, not two.
 func TestReasonsNotRepeated(t *testing.T) {

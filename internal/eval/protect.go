@@ -53,12 +53,47 @@ func (p *Protector) resolve() {
 	})
 }
 
+// physical returns abs with the symlinks in its longest existing prefix
+// resolved, and whether that differs from abs. A path can reach aport's files
+// through a symlink the text never names: /proc/self/root/home/u/.aport/...,
+// /proc/PID/cwd/..., or a link made earlier. A path that does not exist yet
+// is resolved through its nearest existing parent.
+func physical(abs string) (string, bool) {
+	if !filepath.IsAbs(abs) {
+		return abs, false
+	}
+	rest := ""
+	dir := abs
+	for i := 0; i < 64; i++ {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			out := filepath.Join(real, rest)
+			return out, out != abs
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = parent
+	}
+	return abs, false
+}
+
 // Protected reports whether changing the absolute, cleaned path would touch
-// aport's own files or a hook configuration.
+// aport's own files or a hook configuration, as written or with its symlinks
+// resolved.
 func (p *Protector) Protected(abs string) bool {
 	if p == nil {
 		return false
 	}
+	if p.protected(abs) {
+		return true
+	}
+	real, ok := physical(abs)
+	return ok && p.protected(real)
+}
+
+func (p *Protector) protected(abs string) bool {
 	for _, f := range p.all() {
 		if within(abs, f) {
 			return true
@@ -72,11 +107,20 @@ func (p *Protector) Protected(abs string) bool {
 	return isHookConfig(abs)
 }
 
-// Secret reports whether reading the path would expose a private key.
+// Secret reports whether reading the path, as written or with its symlinks
+// resolved, would expose a private key.
 func (p *Protector) Secret(abs string) bool {
 	if p == nil {
 		return false
 	}
+	if p.secret(abs) {
+		return true
+	}
+	real, ok := physical(abs)
+	return ok && p.secret(real)
+}
+
+func (p *Protector) secret(abs string) bool {
 	p.resolve()
 	for _, f := range p.secrets {
 		if within(abs, f) {
@@ -92,8 +136,9 @@ func (p *Protector) Covers(abs string) bool {
 	if p == nil {
 		return false
 	}
+	real, ok := physical(abs)
 	for _, f := range p.all() {
-		if within(f, abs) {
+		if within(f, abs) || (ok && within(f, real)) {
 			return true
 		}
 	}

@@ -114,7 +114,22 @@ func (c *checker) critical(p string, glob bool) bool {
 func (c *checker) resolveAll(f field) (out []string, known bool) {
 	v := f.val
 	if path.IsAbs(v) {
-		return []string{path.Clean(v)}, true
+		p, kind := procLink(path.Clean(v))
+		switch kind {
+		case "root":
+			return []string{p}, true
+		case "cwd":
+			if len(c.cwd.dirs) == 0 {
+				return nil, false
+			}
+			for _, d := range c.cwd.dirs {
+				out = append(out, path.Join(d, p))
+			}
+			return out, true
+		case "other":
+			return nil, false
+		}
+		return []string{p}, true
 	}
 	if len(c.cwd.dirs) == 0 {
 		return nil, false
@@ -123,6 +138,35 @@ func (c *checker) resolveAll(f field) (out []string, known bool) {
 		out = append(out, path.Join(d, v))
 	}
 	return out, true
+}
+
+// procLink reads the /proc links that lead back into the file system:
+// /proc/self/root/x (or /proc/PID/root, /proc/thread-self/root) is /x, and
+// /proc/self/cwd/x is x in the working directory (kind "cwd", p relative).
+// Another process's cwd, or its fd/ and map_files/ links, lead somewhere
+// unknown (kind "other"). Any other path comes back as it is (kind "").
+func procLink(p string) (string, string) {
+	rest, ok := strings.CutPrefix(p, "/proc/")
+	if !ok {
+		return p, ""
+	}
+	who, rest, _ := strings.Cut(rest, "/")
+	if who != "self" && who != "thread-self" && strings.Trim(who, "0123456789") != "" {
+		return p, ""
+	}
+	link, rest, _ := strings.Cut(rest, "/")
+	switch {
+	case link == "root":
+		return path.Clean("/" + rest), "root"
+	case link == "cwd" && (who == "self" || who == "thread-self"):
+		if rest == "" {
+			rest = "."
+		}
+		return rest, "cwd"
+	case link == "cwd" || link == "fd" || link == "map_files" || link == "exe":
+		return p, "other"
+	}
+	return p, ""
 }
 
 func (c *checker) dangerous(text, what string) {
