@@ -104,8 +104,10 @@ func simpleWrapper(name string) (shortVal, longVal string, skip int, ok bool) {
 		return "SGRw", " setuid setgid root wd ", 0, true
 	case "nsenter":
 		return "tSG", " target setuid setgid ", 0, true
-	case "busybox":
+	case "busybox", "toybox":
 		return "", "", 0, true
+	case "chrt":
+		return "TPD", " sched-runtime sched-period sched-deadline ", 1, true
 	}
 	return "", "", 0, false
 }
