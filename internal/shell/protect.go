@@ -373,29 +373,12 @@ func (c *checker) protectArgs(args []field, name, text string) {
 		if !f.lit || f.glob || f.val == "" {
 			continue
 		}
-		v := f.val
-		switch {
-		case strings.HasPrefix(v, "--"):
-			_, val, has := strings.Cut(v, "=")
-			if !has {
-				continue
-			}
-			v = val
-		case strings.HasPrefix(v, "-"):
-			if _, val, has := strings.Cut(v, "="); has {
-				v = val
-			} else if i := strings.IndexByte(v, '/'); i > 1 {
-				v = v[i:] // -o/path
-			} else {
-				continue
-			}
-		default:
-			if i := strings.IndexByte(v, '='); i > 0 && !strings.Contains(v[:i], "/") {
-				v = v[i+1:] // of=FILE, key=FILE
-			}
+		v, ok := argPath(f.val)
+		if !ok {
+			continue
 		}
 		g := f
-		g.val = strings.TrimPrefix(v, "@")
+		g.val = v
 		ps, known := c.resolveAll(g)
 		if !known {
 			continue
@@ -671,21 +654,42 @@ func (c *checker) readArgs(argv []field, name, text string) {
 		if !f.lit || f.val == "" {
 			continue
 		}
-		v := f.val
-		if strings.HasPrefix(v, "-") {
-			_, val, has := strings.Cut(v, "=")
-			if !has {
-				continue
-			}
-			v = val
-		} else if i := strings.IndexByte(v, '='); i > 0 && !strings.Contains(v[:i], "/") {
-			v = v[i+1:] // if=FILE, key=FILE
+		v, ok := argPath(f.val)
+		if !ok {
+			continue
 		}
-		v = strings.TrimPrefix(v, "@") // curl -d @FILE, -F name=@FILE
 		g := f
 		g.val = v
 		c.checkRead(g, text, deep)
 	}
+}
+
+// argPath is the path an argument may name: the argument itself, the value
+// of --opt=FILE, -o=FILE, key=FILE (dd if=FILE), a path attached to a short
+// option (-o/path, curl -d@/path), without curl's @ (-F name=@FILE). ok is
+// false for an option that carries no path.
+func argPath(v string) (string, bool) {
+	switch {
+	case strings.HasPrefix(v, "--"):
+		_, val, has := strings.Cut(v, "=")
+		if !has {
+			return "", false
+		}
+		v = val
+	case strings.HasPrefix(v, "-"):
+		if _, val, has := strings.Cut(v, "="); has {
+			v = val
+		} else if i := strings.IndexByte(v, '/'); i > 1 {
+			v = v[i:]
+		} else {
+			return "", false
+		}
+	default:
+		if i := strings.IndexByte(v, '='); i > 0 && !strings.Contains(v[:i], "/") {
+			v = v[i+1:]
+		}
+	}
+	return strings.TrimPrefix(v, "@"), true
 }
 
 // checkRead applies the no-secret rule to one path being read.
