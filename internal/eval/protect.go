@@ -19,6 +19,28 @@ type Protector struct {
 	once     sync.Once
 	resolved []string // Files and AportHome with symlinks resolved, built on first use
 	secrets  []string // Secrets and $APORT_HOME/keys, likewise
+
+	mu   sync.Mutex
+	real map[string]string // candidate paths with their symlinks resolved, "" when unchanged
+}
+
+// physical is the package's physical, remembered per path: one call asks
+// about the same path for several rules.
+func (p *Protector) physical(abs string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r, ok := p.real[abs]; ok {
+		return r, r != ""
+	}
+	r, changed := physical(abs)
+	if !changed {
+		r = ""
+	}
+	if p.real == nil {
+		p.real = map[string]string{}
+	}
+	p.real[abs] = r
+	return r, changed
 }
 
 func withResolved(paths []string) []string {
@@ -89,7 +111,7 @@ func (p *Protector) Protected(abs string) bool {
 	if p.protected(abs) {
 		return true
 	}
-	real, ok := physical(abs)
+	real, ok := p.physical(abs)
 	return ok && p.protected(real)
 }
 
@@ -116,7 +138,7 @@ func (p *Protector) Secret(abs string) bool {
 	if p.secret(abs) {
 		return true
 	}
-	real, ok := physical(abs)
+	real, ok := p.physical(abs)
 	return ok && p.secret(real)
 }
 
@@ -136,7 +158,7 @@ func (p *Protector) Covers(abs string) bool {
 	if p == nil {
 		return false
 	}
-	real, ok := physical(abs)
+	real, ok := p.physical(abs)
 	for _, f := range p.all() {
 		if within(f, abs) || (ok && within(f, real)) {
 			return true
