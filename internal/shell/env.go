@@ -71,11 +71,13 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 	case "unset":
 		_, names = parseArgs(args, "", "")
 		for _, f := range names {
-			if f.lit {
-				c.checkName(f.val, text)
-			} else {
-				c.add(Finding{Code: CodeDynamic, Command: text,
-					Message: fmt.Sprintf("unset %s: the variable it names is not a literal, and bash evaluates a subscript in it, so it cannot be checked", f.text)})
+			c.nameOperand(f, text)
+		}
+		return
+	case "test", "[":
+		for i := 0; i+1 < len(args); i++ {
+			if args[i].lit && args[i].val == "-v" {
+				c.nameOperand(args[i+1], text)
 			}
 		}
 		return
@@ -96,4 +98,16 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 		c.assignName(base, x, text)
 		c.setVar(base, false)
 	}
+}
+
+// nameOperand checks a variable name that bash looks up, evaluating a
+// subscript in it (unset NAME, test -v NAME): a name that is not a literal is
+// denied, a literal one has its subscript checked.
+func (c *checker) nameOperand(f field, text string) {
+	if f.lit {
+		c.checkName(f.val, text)
+		return
+	}
+	c.add(Finding{Code: CodeDynamic, Command: text,
+		Message: fmt.Sprintf("%s: the variable %s names is not a literal, and bash evaluates a subscript in it, so it cannot be checked", text, f.text)})
 }

@@ -644,6 +644,9 @@ func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
 		c.testExpr(n.X, x)
 		c.testExpr(n.Y, x)
 	case *syntax.UnaryTest:
+		if w, ok := n.X.(*syntax.Word); ok && n.Op == syntax.TsVarSet {
+			c.nameOperand(c.field(w), "[[ -v "+c.wordText(w)+" ]]")
+		}
 		c.testExpr(n.X, x)
 	case *syntax.ParenTest:
 		c.testExpr(n.X, x)
@@ -678,7 +681,11 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 					c.index(name, e.Index, x)
 				}
 				c.wordSubst(e.Value, x)
-				inert = inert && c.wordInert(e.Value)
+				if c.intVars[name] {
+					c.sinkWord(e.Value) // declare -ai: each element is arithmetic
+				} else {
+					inert = inert && c.wordInert(e.Value)
+				}
 			}
 		}
 		if a.Value != nil && name != "" && !a.Naked {
