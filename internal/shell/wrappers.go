@@ -64,8 +64,10 @@ func scanOpts(args []field, shortVal, longVal string, fn func(opt string, val fi
 func simpleWrapper(name string) (shortVal, longVal string, skip int, ok bool) {
 	switch name {
 	case "nohup", "setsid", "unbuffer", "firejail", "catchsegv", "builtin",
-		"noglob", "nocorrect": // zsh precommand modifiers
+		"noglob", "nocorrect", "-": // zsh precommand modifiers
 		return "", "", 0, true
+	case "repeat": // zsh: repeat N cmd
+		return "", "", 1, true
 	case "nice":
 		return "n", " adjustment ", 0, true
 	case "ionice":
