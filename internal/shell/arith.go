@@ -208,7 +208,8 @@ func (c *checker) paramArithProblem(p *syntax.ParamExp) string {
 
 // numericOutput reports command substitutions that can print only a number:
 // a single pipeline whose last command is wc counting its standard input,
-// date with a numeric format, nproc, id -u/-g, or seq over numbers.
+// grep -c on standard input or one file, date or stat with a numeric format,
+// nproc, id -u/-g, or seq over numbers.
 func (c *checker) numericOutput(stmts []*syntax.Stmt) bool {
 	if len(stmts) != 1 || stmts[0].Background || stmts[0].Negated {
 		return false
@@ -258,6 +259,23 @@ func (c *checker) numericOutput(stmts []*syntax.Stmt) bool {
 			}
 		}
 		return len(args) > 0
+	case "grep", "egrep", "fgrep":
+		return grepCountsOnly(ce.Args[1:], c)
+	case "stat":
+		// stat -c FORMAT / --format=FORMAT / --printf=FORMAT with numeric fields only
+		for i, a := range args {
+			format := ""
+			switch {
+			case (a == "-c" || a == "--format" || a == "--printf") && i+1 < len(args):
+				format = args[i+1]
+			case strings.HasPrefix(a, "--format="), strings.HasPrefix(a, "--printf="):
+				_, format, _ = strings.Cut(a, "=")
+			default:
+				continue
+			}
+			return numericFormat(format, "siugahXYZWbBdo")
+		}
+		return false
 	case "nproc":
 		return len(args) == 0
 	case "id":
@@ -276,20 +294,62 @@ func (c *checker) numericOutput(stmts []*syntax.Stmt) bool {
 // numericDateFormat reports a date format whose output has only digits and
 // punctuation.
 func numericDateFormat(f string) bool {
+	return numericFormat(f, "sNYmdHMSjuwyCGgVUWIklez%")
+}
+
+// numericFormat reports a %-format (date, stat) whose every directive is one
+// of the numeric ones, with GNU flags and widths (%-d, %3N), and whose other
+// text has no letters.
+func numericFormat(f, numeric string) bool {
 	for i := 0; i < len(f); i++ {
 		ch := f[i]
 		if ch == '%' {
 			i++
-			if i == len(f) || !strings.ContainsRune("sNYmdHMSjuwyCGgVUWIklez%", rune(f[i])) {
+			for i < len(f) && strings.IndexByte("-_0^#:123456789", f[i]) >= 0 {
+				i++
+			}
+			if i == len(f) || strings.IndexByte(numeric, f[i]) < 0 {
 				return false
 			}
 			continue
 		}
-		if isWordByte(ch) && (ch < '0' || ch > '9') {
+		if ch == '\\' || isWordByte(ch) && (ch < '0' || ch > '9') {
 			return false
 		}
 	}
 	return true
+}
+
+// grepCountsOnly reports grep -c on standard input or on one file: it prints
+// a count and nothing else (with more files, or -r, each count follows a
+// file name).
+func grepCountsOnly(words []*syntax.Word, c *checker) bool {
+	args := make([]field, 0, len(words))
+	for _, w := range words {
+		f := c.field(w)
+		if !f.known() {
+			return false
+		}
+		args = append(args, f)
+	}
+	opts, pos := parseArgs(args, "efmABCd", " regexp file max-count after-context before-context context devices directories include exclude exclude-dir label color colour binary-files ")
+	count, patterns := false, false
+	for _, o := range opts {
+		switch o.name {
+		case "-c", "--count":
+			count = true
+		case "-e", "--regexp", "-f", "--file":
+			patterns = true
+		case "-r", "-R", "--recursive", "--dereference-recursive", "-H", "--with-filename", "-l", "-L",
+			"--files-with-matches", "--files-without-match", "-Z", "--null", "-d", "--directories":
+			return false
+		}
+	}
+	files := len(pos)
+	if !patterns {
+		files--
+	}
+	return count && files >= 0 && files <= 1
 }
 
 // wordInert reports whether a word's value is inert: it may be evaluated as
