@@ -163,11 +163,13 @@ func (c *checker) partsArithProblem(parts []syntax.WordPart) string {
 		case *syntax.Lit:
 			why = c.arithLitProblem(p.Value)
 		case *syntax.SglQuoted:
-			v := p.Value
+			v, ok := p.Value, true
 			if p.Dollar {
-				v, _ = ansiC(v)
+				v, ok = ansiC(v)
 			}
-			why = c.arithLitProblem(v)
+			if why = c.arithLitProblem(v); why == "" && !ok {
+				why = fmt.Sprintf("%s cannot be decoded", c.wordText(p))
+			}
 		case *syntax.DblQuoted:
 			why = c.partsArithProblem(p.Parts)
 		case *syntax.ParamExp:
@@ -369,11 +371,11 @@ func (c *checker) partsInert(parts []syntax.WordPart) bool {
 				return false
 			}
 		case *syntax.SglQuoted:
-			v := p.Value
+			v, ok := p.Value, true
 			if p.Dollar {
-				v, _ = ansiC(v)
+				v, ok = ansiC(v)
 			}
-			if !inertText(v) {
+			if !ok || !inertText(v) {
 				return false
 			}
 		case *syntax.DblQuoted:
