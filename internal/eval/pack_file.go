@@ -61,6 +61,20 @@ func checkFile(k *check) {
 		k.deny("oap.path_denied", "%s is a built-in secret location (%s), so %s is denied; the passport can allow it only by naming the path explicitly in %s", f, s.Rule, verb(write), k.limitRef("allowed_paths"))
 		return
 	}
+	if write {
+		for _, f := range forms {
+			s, ok := pathx.IsGitExec(f)
+			if !ok {
+				continue
+			}
+			if entry, named := namesSecret(allowed, f, s, k); named {
+				k.ok("git", "%s is a place git runs programs from (%s), named explicitly by allowed_paths entry %q", f, s.Rule, entry)
+				continue
+			}
+			k.deny("oap.path_denied", "%s is under %s: git runs what is there as programs (hooks; core.pager, core.fsmonitor and the like in config), so writing it would let any allowed git command run anything; the passport can allow it only by naming the path explicitly in %s", f, s.Rule, k.limitRef("allowed_paths"))
+			return
+		}
+	}
 	if hasAllowed {
 		for _, f := range forms {
 			if _, ok := matchAny(allowed, f, k, false); !ok {
@@ -166,16 +180,20 @@ func matchAny(entries []string, abs string, k *check, deny bool) (string, bool) 
 // explicitly: it matches the path but would not match the same path with the
 // secret element replaced by an ordinary name (so `**` or `src/*` never do).
 func namesSecret(allowed []string, abs string, s pathx.Secret, k *check) (string, bool) {
-	entry, ok := matchAny(allowed, abs, k, false)
-	if !ok {
-		return "", false
-	}
-	for _, probe := range s.Probes(abs) {
-		if _, wild := matchAny([]string{entry}, probe, k, false); wild {
-			return "", false
+	probes := s.Probes(abs)
+next:
+	for _, entry := range allowed {
+		if _, ok := matchAny([]string{entry}, abs, k, false); !ok {
+			continue
 		}
+		for _, probe := range probes {
+			if _, wild := matchAny([]string{entry}, probe, k, false); wild {
+				continue next // a wildcard that matches any name there
+			}
+		}
+		return entry, true
 	}
-	return entry, true
+	return "", false
 }
 
 // fileExtensions checks allowed_extensions and denied_extensions against the

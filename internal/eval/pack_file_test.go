@@ -71,6 +71,8 @@ func TestFileReadPack(t *testing.T) {
 		{name: "secret named explicitly", limit: `{"allowed_paths":[".env"]}`, call: readCall(".env"), want: "oap.allowed", allow: true, trace: "named explicitly"},
 		{name: "secret named by a pattern on its name", limit: `{"allowed_paths":["config/*.pem"]}`, call: readCall("config/ca.pem"), want: "oap.allowed", allow: true},
 		{name: "secret named, but denied", limit: `{"allowed_paths":[".env"],"denied_paths":[".env"]}`, call: readCall(".env"), want: "oap.path_denied"},
+		{name: "reading a git hook is fine", call: readCall(".git/hooks/pre-commit"), want: "oap.allowed", allow: true},
+		{name: "secret named after a wildcard entry", limit: `{"allowed_paths":["**",".env"]}`, call: readCall(".env"), want: "oap.allowed", allow: true, trace: "named explicitly"},
 
 		// self-protection for reads: private keys only
 		{name: "audit key", limit: `{"allowed_paths":["**"]}`, call: readCall("/home/dev/.aport/keys/audit.ed25519"), want: "oap.protected_path"},
@@ -98,6 +100,12 @@ func TestFileWritePack(t *testing.T) {
 	const src = `{"allowed_paths":["src/**","tests/**"],"max_bytes":1000}`
 	cases := []packCase{
 		{name: "write in src", limit: src, call: writeCall("src/a.go", 10), want: "oap.allowed", allow: true},
+		{name: "git hook under a wildcard", limit: `{"allowed_paths":["**"]}`, call: writeCall(".git/hooks/pre-commit", 10), want: "oap.path_denied", trace: ".git/hooks/"},
+		{name: "git config under a wildcard", limit: `{"allowed_paths":["**"]}`, call: writeCall(".git/config", 10), want: "oap.path_denied"},
+		{name: "submodule hook", call: writeCall(".git/modules/lib/hooks/post-checkout", 10), want: "oap.path_denied"},
+		{name: "git hook named explicitly", limit: `{"allowed_paths":["src/**",".git/hooks/pre-commit"]}`, call: writeCall(".git/hooks/pre-commit", 10), want: "oap.allowed", allow: true},
+		{name: "git hooks directory named", limit: `{"allowed_paths":[".git/hooks"]}`, call: writeCall(".git/hooks/pre-push", 10), want: "oap.allowed", allow: true},
+		{name: "other files in .git", limit: `{"allowed_paths":["**"]}`, call: writeCall(".git/info/exclude", 10), want: "oap.allowed", allow: true},
 		{name: "write outside", limit: src, call: writeCall("main.go", 10), want: "oap.path_not_allowed"},
 		{name: "max bytes", limit: src, call: writeCall("src/a.go", 1000), want: "oap.allowed", allow: true},
 		{name: "over max bytes", limit: src, call: writeCall("src/a.go", 1001), want: "oap.limit_exceeded"},

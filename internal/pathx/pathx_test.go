@@ -150,3 +150,32 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestIsGitExec(t *testing.T) {
+	for p, want := range map[string]string{
+		"/w/.git/hooks/pre-commit":             ".git/hooks/",
+		"/w/.GIT/Hooks/post-checkout":          ".git/hooks/",
+		"/w/.git/config":                       ".git/config",
+		"/w/.git/modules/lib/hooks/pre-push":   ".git/hooks/",
+		"/w/.git/modules/lib/config":           ".git/config",
+		"/w/.git/worktrees/x/config":           ".git/config",
+		"/w/.git/hooks":                        "", // the directory itself: its files are what runs
+		"/w/.git/HEAD":                         "",
+		"/w/hooks/pre-commit":                  "",
+		"/w/config":                            "",
+		"/w/.github/workflows/ci.yml":          "",
+		"/w/src/.gitignore":                    "",
+		"/w/.git/refs/heads/main":              "",
+		"/w/.git/objects/ab/cdef":              "",
+		"/w/.git/info/exclude":                 "",
+		"/w/.git/modules/lib/hooks/pre-commit": ".git/hooks/",
+	} {
+		s, ok := IsGitExec(p)
+		if got := map[bool]string{true: s.Rule}[ok]; got != want {
+			t.Errorf("IsGitExec(%s) = %q, want %q", p, got, want)
+		}
+		if ok && !strings.EqualFold(strings.Split(p, "/")[s.Index], ".git") {
+			t.Errorf("IsGitExec(%s): index %d is not the .git element", p, s.Index)
+		}
+	}
+}

@@ -100,3 +100,28 @@ func (s Secret) Probes(abs string) []string {
 	}
 	return out
 }
+
+// IsGitExec reports whether the absolute, cleaned path is a place git runs
+// programs from: a file under a repository's hooks directory
+// (.git/hooks/, .git/modules/NAME/hooks/) or a repository's config, whose
+// core.pager, core.fsmonitor, diff.external, filter and alias entries are
+// commands. Writing there turns any allowed git command into any program.
+// Index is the .git element. Matching ignores case.
+func IsGitExec(abs string) (Secret, bool) {
+	el := strings.Split(abs, "/")
+	last := len(el) - 1
+	for i, e := range el {
+		if !strings.EqualFold(e, ".git") {
+			continue
+		}
+		for j := i + 1; j <= last; j++ {
+			switch {
+			case strings.EqualFold(el[j], "hooks") && j < last:
+				return Secret{".git/hooks/", i}, true
+			case strings.EqualFold(el[j], "config") && j == last:
+				return Secret{".git/config", i}, true
+			}
+		}
+	}
+	return Secret{}, false
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/aporthq/aport/internal/pathx"
 )
 
 // target is a path a command would write, move, delete or change the mode of.
@@ -389,6 +391,11 @@ func (c *checker) protectArgs(args []field, name, text string) {
 					Message: fmt.Sprintf("%s is given %s, one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport); leave them alone", name, p, name)})
 				return
 			}
+			if s, ok := pathx.IsGitExec(p); ok {
+				c.add(Finding{Code: CodePathDenied, Command: text,
+					Message: fmt.Sprintf("%s is given %s, under %s where git runs programs from, and aport does not know %s to only read it; shell text may not write there", name, p, s.Rule, name)})
+				return
+			}
 		}
 	}
 }
@@ -604,6 +611,11 @@ func (c *checker) checkWrite(t target, text, how string) {
 		if c.isProtected(p, t.f.glob, t.recursive) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s %s would change aport's own files or a hook configuration (self-protection, independent of the passport); leave them alone", how, p)})
+			return
+		}
+		if s, ok := pathx.IsGitExec(p); ok {
+			c.add(Finding{Code: CodePathDenied, Command: text,
+				Message: fmt.Sprintf("%s %s would change %s, where git runs programs from, so any allowed git command could then run anything; shell text may not write there (a file tool may, when allowed_paths names the path explicitly)", how, p, s.Rule)})
 			return
 		}
 	}

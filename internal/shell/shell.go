@@ -87,6 +87,7 @@ const (
 	CodeDynamic     = "oap.dynamic_command"
 	CodeUnparseable = "oap.command_unparseable"
 	CodeProtected   = "oap.protected_path"
+	CodePathDenied  = "oap.path_denied"
 	CodeDirectory   = "oap.directory_not_allowed"
 	CodeLimit       = "oap.limit_exceeded"
 )
