@@ -47,7 +47,8 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		if name == "install" && hasOpt(opts, "-d", "--directory") {
 			return append(out, targets(pos, false)...), true
 		}
-		if name == "ln" {
+		if name == "ln" || (name == "cp" && hasOpt(opts, "-s", "--symbolic-link", "-l", "--link")) {
+			// a link to a file is a way to write it later: its target counts as written
 			return append(out, targets(pos, false)...), true
 		}
 		if len(out) == 0 && len(pos) > 0 {
