@@ -15,11 +15,18 @@ func codeVar(name string) bool {
 		"PAGER", "EDITOR", "VISUAL", "MANPAGER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
 		"PROMPT_COMMAND", "BASH_ENV", "ENV", "PS4",
 		"PYTHONSTARTUP", "PYTHONPATH", "NODE_OPTIONS", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB",
-		"PATH", "CDPATH", "IFS", "SHELLOPTS", "BASHOPTS":
+		"PATH", "CDPATH", "IFS", "SHELLOPTS", "BASHOPTS",
+		// the shell's command hash table and aliases: a name runs another program
+		"BASH_CMDS", "BASH_ALIASES",
+		// where programs read their configuration (git's core.pager, core.fsmonitor, ...)
+		"HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_DIR", "GIT_WORK_TREE",
+		"GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR",
+		// files a program writes to when set, and the shell's own view of where it is
+		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE":
 		return true
 	}
 	return strings.HasPrefix(name, "DYLD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") ||
-		strings.HasPrefix(name, "BASH_FUNC_")
+		strings.HasPrefix(name, "BASH_FUNC_") || strings.HasPrefix(name, "GIT_TRACE")
 }
 
 // assignName checks an assignment to a variable.
@@ -96,6 +103,9 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 			base = base[:i]
 		}
 		c.assignName(base, x, text)
+		if c.intVars[base] {
+			c.arithDenyIn(text, "the value "+name+" gives "+base, base+" is declared integer and the value is not known")
+		}
 		c.setVar(base, false)
 	}
 }

@@ -48,8 +48,9 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 			return append(out, targets(pos, false)...), true
 		}
 		if name == "ln" || (name == "cp" && hasOpt(opts, "-s", "--symbolic-link", "-l", "--link")) {
-			// a link to a file is a way to write it later: its target counts as written
-			return append(out, targets(pos, false)...), true
+			// a link is a way to write its target later, and a link to a
+			// directory reaches everything below it
+			return append(out, targets(pos, true)...), true
 		}
 		if len(out) == 0 && len(pos) > 0 {
 			out = append(out, target{f: pos[len(pos)-1]})
@@ -431,7 +432,7 @@ func runsCommand(name string) bool {
 	}
 	switch name {
 	case "sudo", "env", "command", "exec", "watch", "xargs", "parallel", "flock", "script", "su", "runuser",
-		"ssh", "eval", "trap", "source", ".", "emulate", "alias":
+		"ssh", "eval", "trap", "source", ".", "emulate":
 		return true
 	}
 	return false

@@ -52,7 +52,6 @@ type checker struct {
 	vals     map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
 	intVars  map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc    map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
-	namerefs map[string]bool     // declared -n in the text: assignments name a variable
 	cdpath   bool                // the text assigns CDPATH
 
 	cwd cwdState
@@ -314,9 +313,12 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 			c.assignName(l.Name.Value, x, "for "+l.Name.Value)
 			inert := true
 			for _, w := range l.Items {
+				if c.intVars[l.Name.Value] {
+					c.sinkWord(w) // each value is evaluated as arithmetic
+				}
 				inert = inert && c.wordInert(w)
 			}
-			c.setVar(l.Name.Value, inert)
+			c.setVar(l.Name.Value, inert || c.intVars[l.Name.Value])
 			c.forEach(l.Name.Value, items, func() { c.loop(x, func() { c.block(n.Do, x) }) })
 			return
 		case *syntax.CStyleLoop:
@@ -689,18 +691,9 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 			}
 		}
 		if a.Value != nil && name != "" && !a.Naked {
-			switch {
-			case c.intVars[name]:
+			if c.intVars[name] {
 				c.sinkWord(a.Value) // evaluated as arithmetic when assigned
-			case c.namerefs[name]:
-				inert = false
-				if f := c.field(a.Value); !f.lit {
-					c.add(Finding{Code: CodeDynamic, Command: c.wordText(a),
-						Message: fmt.Sprintf("%s makes %s a reference to a variable named by a value that is not a literal, so it cannot be checked", c.wordText(a), name)})
-				} else {
-					c.checkName(f.val, c.wordText(a))
-				}
-			default:
+			} else {
 				inert = inert && c.wordInert(a.Value)
 			}
 		}
@@ -726,6 +719,10 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 			}
 		}
 	}
+	if d.Variant.Value != "export" && strings.Contains(flags, "n") {
+		c.add(Finding{Code: CodeDynamic, Command: c.wordText(d),
+			Message: fmt.Sprintf("%s: a nameref makes every later use of the name act on another variable, possibly a subscript evaluated as arithmetic, which cannot be followed; use the variable itself", c.wordText(d))})
+	}
 	for _, a := range d.Args {
 		if a == nil {
 			continue
@@ -746,6 +743,10 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 		}
 		if a.Name != nil {
 			argv = append(argv, litField(c.wordText(a)))
+			if !isName(a.Name.Value) {
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(d),
+					Message: fmt.Sprintf("%s %s: the names it declares are not written out, so they cannot be followed", d.Variant.Value, a.Name.Value)})
+			}
 		}
 	}
 	c.assigns(d.Args, x, d.Variant.Value, true, flags)
@@ -763,21 +764,22 @@ func (c *checker) declLiteral(v, flags, cmd string, x ctx) {
 	if i := strings.IndexByte(base, '['); i >= 0 {
 		base = base[:i]
 	}
+	if !isName(base) {
+		c.add(Finding{Code: CodeDynamic, Command: cmd + " " + v,
+			Message: fmt.Sprintf("%s %s: the names it declares are not written out, so they cannot be followed", cmd, v)})
+		return
+	}
 	c.declared(base, flags)
 	if !has {
 		return
 	}
 	c.assignName(base, x, cmd)
-	switch {
-	case c.intVars[base]:
+	if c.intVars[base] {
 		if why := c.arithLitProblem(val); why != "" {
 			c.arithDeny(cmd+" "+v, why)
 		}
 		c.setVar(base, true)
-	case c.namerefs[base]:
-		c.checkName(val, cmd+" "+v)
-		c.setVar(base, false)
-	default:
+	} else {
 		c.setVar(base, inertText(val))
 	}
 }
@@ -798,8 +800,5 @@ func (c *checker) declared(name, flags string) {
 	}
 	if strings.Contains(flags, "A") {
 		set(&c.assoc)
-	}
-	if strings.Contains(flags, "n") {
-		set(&c.namerefs)
 	}
 }

@@ -578,15 +578,10 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		if has {
 			c.nestedText(cmdText, x, "script -c", text)
 		}
-	case "alias": // the value runs wherever the alias is used: checked as code now
-		for _, a := range args {
-			if !a.lit {
-				dynamic()
-				return
-			}
-			if i := strings.IndexByte(a.val, '='); i > 0 {
-				c.nestedText(litField(a.val[i+1:]), x, "alias "+a.val[:i], text)
-			}
+	case "alias", "hash", "set", "shopt":
+		if why := c.rebinds(name, args); why != "" {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: %s, so the rest of the text cannot be read the way the shell will run it", text, why)})
 		}
 	case "emulate": // zsh: emulate sh -c TEXT runs TEXT
 		for i := 0; i < len(args); i++ {
@@ -650,8 +645,12 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		c.nestedText(joinFields(rest), x, "eval", text)
 	case "trap":
 		i, lit := scanOpts(args, "", "", nil)
+		if !lit {
+			dynamic()
+			return
+		}
 		rest := ops(args, i)
-		if !lit || len(rest) < 2 {
+		if len(rest) < 2 {
 			return // trap -p, trap -l, trap SIG: nothing to run
 		}
 		if rest[0].lit && rest[0].val == "-" {
@@ -856,6 +855,56 @@ func anyNameMatches(patterns []string, name string) bool {
 			if ok, err := path.Match(p, n); err != nil || ok {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// rebinds reports builtins that change how the shell reads what follows:
+// what a command name runs (alias NAME=..., hash -p), where assignments go
+// (set -k), history expansion (set -H), and globbing (shopt -s dotglob,
+// nocaseglob; expand_aliases turns aliases on).
+func (c *checker) rebinds(name string, args []field) string {
+	for i, a := range args {
+		if !a.lit {
+			return "an argument is not a literal"
+		}
+		v := a.val
+		switch name {
+		case "alias":
+			if strings.Contains(v, "=") {
+				return "an alias makes a command name run other text"
+			}
+		case "hash":
+			if strings.HasPrefix(v, "-") && strings.Contains(v, "p") {
+				return "hash -p makes a command name run another program"
+			}
+		case "set":
+			if v == "--" || v == "-" {
+				return ""
+			}
+			if strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "kH") {
+				return "set -k and set -H change how the shell reads the rest (assignments after the command name, history expansion)"
+			}
+			if v == "-o" && i+1 < len(args) && (args[i+1].val == "keyword" || args[i+1].val == "histexpand") {
+				return "set -o " + args[i+1].val + " changes how the shell reads the rest"
+			}
+		case "shopt":
+			switch v {
+			case "dotglob", "nocaseglob", "expand_aliases":
+				if hasLit(args, "-s") {
+					return "shopt -s " + v + " changes what globs match or turns aliases on"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func hasLit(args []field, v string) bool {
+	for _, a := range args {
+		if a.lit && a.val == v {
+			return true
 		}
 	}
 	return false
