@@ -506,6 +506,11 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		y.noFunc, y.stdinDL, y.hasStdin = true, false, false
 		c.inner(rest, y, name, off)
 	case "find":
+		if bad := findDynamic(args); bad != "" {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the argument %s is not a literal, and find reads any argument as an expression (-exec, -delete) or a place to start, so it cannot be checked; write it out", text, bad)})
+			return
+		}
 		for i := 0; i < len(args); i++ {
 			a := args[i]
 			if !a.known() {
@@ -578,6 +583,8 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		if has {
 			c.nestedText(cmdText, x, "script -c", text)
 		}
+	case "sed":
+		c.checkSed(args, text, x)
 	case "alias", "hash", "set", "shopt":
 		if why := c.rebinds(name, args); why != "" {
 			c.add(Finding{Code: CodeDynamic, Command: text,
@@ -908,4 +915,24 @@ func hasLit(args []field, v string) bool {
 		}
 	}
 	return false
+}
+
+// findDynamic returns the first find argument that is not a literal (or is
+// an unquoted glob) outside the value of a test that takes one (-name "$p"),
+// or "".
+func findDynamic(args []field) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.known() {
+			return a.text
+		}
+		switch a.val {
+		case "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-lname", "-ilname",
+			"-newer", "-anewer", "-cnewer", "-samefile", "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm",
+			"-size", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-maxdepth", "-mindepth", "-links",
+			"-inum", "-fstype", "-used", "-context", "-regextype":
+			i++ // its value may be anything: it is data
+		}
+	}
+	return ""
 }

@@ -1,0 +1,228 @@
+package shell
+
+import (
+	"fmt"
+	"strings"
+)
+
+// sed scripts can run programs and touch files: GNU sed's e command runs its
+// text (or the pattern space) as a shell command, the s command's e flag runs
+// the result, w and W (and the s command's w flag) write a file, r and R read
+// one. checkSed reads the script: e with literal text is checked as shell
+// text, an e that runs data is denied, written files go through
+// self-protection and read files through the secret rule. A script aport
+// cannot read — from a file (-f), not a literal, or not understood — is
+// denied unless --sandbox (which makes sed refuse e, w and r) is given.
+func (c *checker) checkSed(args []field, text string, x ctx) {
+	opts, pos := parseArgs(args, "efl", " expression file line-length ")
+	for _, o := range opts {
+		if o.name == "--sandbox" {
+			return
+		}
+	}
+	var scripts []field
+	explicit := false
+	for _, o := range opts {
+		switch o.name {
+		case "-e", "--expression":
+			scripts = append(scripts, o.val)
+			explicit = true
+		case "-f", "--file":
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: sed reads its script from %s, which aport cannot see, and a script may run commands (e) or write files (w); write the script out with -e, or add --sandbox", text, o.val.display())})
+			return
+		}
+	}
+	if !explicit && len(pos) > 0 {
+		scripts = append(scripts, pos[0])
+	}
+	for _, s := range scripts {
+		if !s.lit {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the sed script %s is not a literal, and a script may run commands (e) or write files (w); write it out, or add --sandbox", text, s.text)})
+			return
+		}
+		r, ok := scanSed(s.val)
+		if !ok {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the sed script %q could not be read, and a script may run commands (e) or write files (w); simplify it, or add --sandbox", text, s.val)})
+			return
+		}
+		for _, cmd := range r.exec {
+			if cmd == "" {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: sed runs the text it edits as a shell command (the e command or the s command's e flag), which cannot be checked", text)})
+				continue
+			}
+			c.nestedText(litField(cmd), x, "sed e", text)
+		}
+		if !x.remote {
+			for _, f := range r.writes {
+				c.checkWrite(target{f: litField(f)}, text, "sed writing")
+			}
+			for _, f := range r.reads {
+				c.checkRead(litField(f), text, false)
+			}
+		}
+	}
+}
+
+// sedScan is what a sed script runs, writes and reads. An exec entry is the
+// command text of an e command, or "" when the pattern space runs.
+type sedScan struct {
+	exec, writes, reads []string
+}
+
+// scanSed reads a sed script command by command (GNU syntax, a superset of
+// POSIX and BSD). ok is false when it meets something it does not know.
+func scanSed(s string) (r sedScan, ok bool) {
+	i := 0
+	restOfLine := func() string {
+		j := i
+		for j < len(s) && s[j] != '\n' {
+			j++
+		}
+		v := strings.TrimSpace(s[i:j])
+		i = j
+		return v
+	}
+	// delimited reads up to the unescaped delimiter d, returning false at the end.
+	delimited := func(d byte) bool {
+		for i < len(s) {
+			switch s[i] {
+			case '\\':
+				i += 2
+				continue
+			case d:
+				i++
+				return true
+			case '\n':
+				if d != '\n' {
+					return false
+				}
+			}
+			i++
+		}
+		return false
+	}
+	address := func() bool {
+		if i >= len(s) {
+			return true
+		}
+		switch ch := s[i]; {
+		case ch >= '0' && ch <= '9':
+			for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '~') {
+				i++
+			}
+		case ch == '$':
+			i++
+		case ch == '/':
+			i++
+			if !delimited('/') {
+				return false
+			}
+			for i < len(s) && (s[i] == 'I' || s[i] == 'M') {
+				i++
+			}
+		case ch == '\\':
+			if i+1 >= len(s) {
+				return false
+			}
+			d := s[i+1]
+			i += 2
+			if !delimited(d) {
+				return false
+			}
+			for i < len(s) && (s[i] == 'I' || s[i] == 'M') {
+				i++
+			}
+		}
+		return true
+	}
+	for {
+		for i < len(s) && strings.IndexByte(" \t\n;}", s[i]) >= 0 {
+			i++
+		}
+		if i >= len(s) {
+			return r, true
+		}
+		if s[i] == '#' {
+			restOfLine()
+			continue
+		}
+		if !address() {
+			return r, false
+		}
+		if i < len(s) && s[i] == ',' {
+			i++
+			if i < len(s) && (s[i] == '+' || s[i] == '~') {
+				i++
+			}
+			if !address() {
+				return r, false
+			}
+		}
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '!') {
+			i++
+		}
+		if i >= len(s) {
+			return r, false
+		}
+		cmd := s[i]
+		i++
+		switch cmd {
+		case '{', '=', 'd', 'D', 'g', 'G', 'h', 'H', 'n', 'N', 'p', 'P', 'x', 'z', 'F':
+		case 'l', 'L', 'q', 'Q':
+			for i < len(s) && (s[i] == ' ' || s[i] >= '0' && s[i] <= '9') {
+				i++
+			}
+		case ':', 'b', 't', 'T', 'v':
+			for i < len(s) && s[i] != '\n' && s[i] != ';' {
+				i++
+			}
+		case 'a', 'i', 'c':
+			// text to the end of the line; a backslash before the newline continues it
+			for i < len(s) {
+				if s[i] == '\\' && i+1 < len(s) {
+					i += 2
+					continue
+				}
+				if s[i] == '\n' {
+					break
+				}
+				i++
+			}
+		case 'r', 'R':
+			r.reads = append(r.reads, restOfLine())
+		case 'w', 'W':
+			r.writes = append(r.writes, restOfLine())
+		case 'e':
+			r.exec = append(r.exec, restOfLine())
+		case 's', 'y':
+			if i >= len(s) || s[i] == '\n' || s[i] == '\\' {
+				return r, false
+			}
+			d := s[i]
+			i++
+			if !delimited(d) || !delimited(d) {
+				return r, false
+			}
+			if cmd == 'y' {
+				continue
+			}
+			for i < len(s) && strings.IndexByte("gpiImMe0123456789w", s[i]) >= 0 {
+				switch s[i] {
+				case 'e':
+					r.exec = append(r.exec, "")
+				case 'w':
+					i++
+					r.writes = append(r.writes, restOfLine())
+					continue
+				}
+				i++
+			}
+		default:
+			return r, false
+		}
+	}
+}

@@ -1,0 +1,50 @@
+package shell
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestScanSed(t *testing.T) {
+	for _, tc := range []struct {
+		script string
+		want   sedScan
+	}{
+		{`s/foo/bar/g`, sedScan{}},
+		{`s#/usr/#/opt/#g`, sedScan{}},
+		{`s/\(a\)\/b/\1/2g`, sedScan{}},
+		{`/^$/d`, sedScan{}},
+		{`1,10p;$=`, sedScan{}},
+		{`/start/,/end/{/x/d;s/a/b/}`, sedScan{}},
+		{":a\n$!N\ns/\\n//\nta", sedScan{}},
+		{`1i\#!/bin/bash`, sedScan{}},
+		{"$a text with e and w in it", sedScan{}},
+		{`y/abc/xyz/`, sedScan{}},
+		{`\,x,d`, sedScan{}},
+		{`0~3d`, sedScan{}},
+		{`/x/I,+2 !d`, sedScan{}},
+		{`# a comment with e w r`, sedScan{}},
+		{`s/x/whoami/e`, sedScan{exec: []string{""}}},
+		{`s/x/y/ge`, sedScan{exec: []string{""}}},
+		{`1e whoami`, sedScan{exec: []string{"whoami"}}},
+		{`e`, sedScan{exec: []string{""}}},
+		{"/x/w out.txt\np", sedScan{writes: []string{"out.txt"}}},
+		{`s/a/b/w /home/dev/.claude/settings.json`, sedScan{writes: []string{"/home/dev/.claude/settings.json"}}},
+		{`1r /home/dev/.ssh/id_rsa`, sedScan{reads: []string{"/home/dev/.ssh/id_rsa"}}},
+		{`$W log.txt`, sedScan{writes: []string{"log.txt"}}},
+	} {
+		got, ok := scanSed(tc.script)
+		if !ok {
+			t.Errorf("scanSed(%q): not understood", tc.script)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("scanSed(%q) = %+v, want %+v", tc.script, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`s/a/b`, `k`, `s`, `/unterminated`} {
+		if _, ok := scanSed(bad); ok {
+			t.Errorf("scanSed(%q) understood, want not", bad)
+		}
+	}
+}
