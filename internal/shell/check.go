@@ -229,6 +229,7 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if c.res.Trace[ti].Rule == "" {
 		c.res.Trace[ti] = Trace{Command: text, OK: true, Rule: rule}
 	}
+	c.programOpts(argv[1:], name, text, x)
 	c.unwrap(argv, name, text, x, off)
 }
 

@@ -936,3 +936,82 @@ func findDynamic(args []field) string {
 	}
 	return ""
 }
+
+// programOpts checks the options through which a command runs another
+// program or shell text: sort --compress-program, tar -I and --to-command
+// and --checkpoint-action=exec=, rsync -e, ssh -o ProxyCommand and
+// LocalCommand, wget --use-askpass, zip -TT, man -P. The program is checked
+// as shell text, so it must be allowed like any command.
+func (c *checker) programOpts(args []field, name, text string, x ctx) {
+	var long []string  // --name=VALUE or --name VALUE
+	var short []string // -X VALUE or -XVALUE
+	switch name {
+	case "sort":
+		long = []string{"--compress-program"}
+	case "tar", "bsdtar", "gtar":
+		long = []string{"--use-compress-program", "--to-command", "--info-script", "--new-volume-script", "--rsh-command"}
+		short = []string{"-I", "-F"}
+	case "rsync":
+		long = []string{"--rsh"}
+		short = []string{"-e"}
+	case "wget":
+		long = []string{"--use-askpass"}
+	case "zip":
+		long = []string{"--unzip-command"}
+		short = []string{"-TT"}
+	case "man":
+		long = []string{"--pager"}
+		short = []string{"-P"}
+	case "ssh", "scp", "sftp":
+		for i, a := range args {
+			v := a.val
+			if a.lit && v == "-o" && i+1 < len(args) {
+				v = "-o" + args[i+1].val
+				a = args[i+1]
+			}
+			if !a.lit {
+				continue
+			}
+			if k, val, ok := strings.Cut(strings.TrimPrefix(v, "-o"), "="); strings.HasPrefix(v, "-o") && ok {
+				switch strings.ToLower(strings.TrimSpace(k)) {
+				case "proxycommand", "localcommand", "knownhostscommand":
+					c.nestedText(litField(val), x, name+" -o "+k, text)
+				}
+			}
+		}
+		return
+	default:
+		return
+	}
+	run := func(f field, opt string) {
+		if name == "tar" || name == "bsdtar" || name == "gtar" {
+			if rest, ok := strings.CutPrefix(f.val, "exec="); ok && f.lit {
+				f = litField(rest)
+			}
+		}
+		c.nestedText(f, x, name+" "+opt, text)
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.lit {
+			continue
+		}
+		for _, o := range long {
+			if a.val == o && i+1 < len(args) {
+				run(args[i+1], o)
+			} else if v, ok := strings.CutPrefix(a.val, o+"="); ok {
+				run(litField(v), o)
+			}
+		}
+		for _, o := range short {
+			if a.val == o && i+1 < len(args) {
+				run(args[i+1], o)
+			} else if v, ok := strings.CutPrefix(a.val, o); ok && v != "" && len(o) == 2 && !strings.HasPrefix(a.val, "--") {
+				run(litField(v), o)
+			}
+		}
+		if (name == "tar" || name == "gtar") && strings.HasPrefix(a.val, "--checkpoint-action=exec=") {
+			run(litField(strings.TrimPrefix(a.val, "--checkpoint-action=")), "--checkpoint-action")
+		}
+	}
+}
