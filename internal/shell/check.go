@@ -182,6 +182,9 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 		return
 	}
 	name := baseName(argv[0].val)
+	if rest, changed := expandLong(name, argv[1:]); changed {
+		argv = append([]field{argv[0]}, rest...) // --recur is --recursive to GNU tools
+	}
 	cmd.Name = name
 	c.res.Commands = append(c.res.Commands, cmd)
 	ti := len(c.res.Trace)
