@@ -575,11 +575,77 @@ func globMatch(pattern, name string) bool {
 		if strings.HasPrefix(ns[i], ".") && !strings.HasPrefix(ps[i], ".") {
 			return false
 		}
-		if ok, err := path.Match(ps[i], ns[i]); err != nil || !ok {
-			return false
+		ok, err := path.Match(bashGlob(ps[i]), ns[i])
+		if err == nil && !ok {
+			return false // a pattern it cannot read counts as matching
 		}
 	}
 	return true
+}
+
+// bashGlob turns one segment of a bash glob into Go's path.Match syntax,
+// widening what Go cannot express: an extglob group (@(a|b), !(x), ...) and a
+// bracket expression with a class ([[:alpha:]], [[=a=]]) match anything
+// there; [!x] is [^x].
+func bashGlob(seg string) string {
+	var b strings.Builder
+	for i := 0; i < len(seg); i++ {
+		ch := seg[i]
+		switch {
+		case ch == '\\' && i+1 < len(seg):
+			b.WriteByte(ch)
+			i++
+			b.WriteByte(seg[i])
+		case strings.IndexByte("?*+@!", ch) >= 0 && i+1 < len(seg) && seg[i+1] == '(':
+			depth, j := 0, i+1
+			for ; j < len(seg); j++ {
+				if seg[j] == '(' {
+					depth++
+				} else if seg[j] == ')' {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			b.WriteByte('*')
+			i = j
+		case ch == '[':
+			j := i + 1
+			if j < len(seg) && (seg[j] == '!' || seg[j] == '^') {
+				j++
+			}
+			if j < len(seg) && seg[j] == ']' {
+				j++
+			}
+			for j < len(seg) && seg[j] != ']' {
+				if seg[j] == '[' && j+1 < len(seg) && strings.IndexByte(":=.", seg[j+1]) >= 0 {
+					if end := strings.Index(seg[j+2:], string(seg[j+1])+"]"); end >= 0 {
+						j += end + 4
+						continue
+					}
+				}
+				j++
+			}
+			if j >= len(seg) {
+				b.WriteString(seg[i:]) // no closing bracket: as written
+				return b.String()
+			}
+			expr := seg[i : j+1]
+			switch {
+			case strings.Contains(expr, "[:") || strings.Contains(expr, "[=") || strings.Contains(expr, "[."):
+				b.WriteByte('?')
+			case strings.HasPrefix(expr, "[!"):
+				b.WriteString("[^" + expr[2:])
+			default:
+				b.WriteString(expr)
+			}
+			i = j
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	return b.String()
 }
 
 // globUnder reports whether a glob's leading segments match the protected

@@ -272,3 +272,23 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+func TestBashGlob(t *testing.T) {
+	for in, want := range map[string]string{
+		"*.go":            "*.go",
+		".@(aport)":       ".*",
+		"!(x|y).txt":      "*.txt",
+		"+(a(b)c)d":       "*d",
+		"apor[[:alpha:]]": "apor?",
+		"x[!y]z":          "x[^y]z",
+		"x[^y]z":          "x[^y]z",
+		"x[]]z":           "x[]]z",
+		`a\*b`:            `a\*b`,
+		"a[b":             "a[b",
+		"s[[=s=]]":        "s?",
+	} {
+		if got := bashGlob(in); got != want {
+			t.Errorf("bashGlob(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
