@@ -113,6 +113,9 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 		}
 		c.wordSubst(r.Word, x)
 		c.wordSubst(r.Hdoc, x)
+		if r.Hdoc != nil && r.Word != nil {
+			c.heredocEnd(r)
+		}
 		if r.Word == nil {
 			continue
 		}
@@ -367,4 +370,25 @@ func hasBrace(w *syntax.Word) bool {
 		}
 	}
 	return false
+}
+
+// heredocEnd denies a here-document with a body line that starts with its
+// delimiter followed by a closing parenthesis ("EOF )"): inside $(...) bash
+// ends the here-document there and runs the lines after it as commands,
+// while the parser reads them as the body.
+func (c *checker) heredocEnd(r *syntax.Redirect) {
+	delim := c.field(r.Word).val
+	if delim == "" {
+		return
+	}
+	for _, line := range strings.Split(c.wordText(r.Hdoc), "\n") {
+		if r.Op == syntax.DashHdoc {
+			line = strings.TrimLeft(line, "\t")
+		}
+		rest, ok := strings.CutPrefix(line, delim)
+		if ok && strings.HasPrefix(strings.TrimLeft(rest, " \t"), ")") {
+			c.unparseable(c.wordText(r), "a line of the here-document starts with its delimiter %q and a parenthesis, where bash inside $(...) ends the here-document and the parser does not; reword that line", delim)
+			return
+		}
+	}
 }
