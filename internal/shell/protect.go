@@ -5,6 +5,8 @@ import (
 	"path"
 	"strings"
 
+	"mvdan.cc/sh/v3/syntax"
+
 	"github.com/aporthq/aport/internal/pathx"
 )
 
@@ -720,6 +722,11 @@ func recursiveReader(name string, args []field) bool {
 	case "grep", "egrep", "fgrep", "zgrep":
 		opts, _ := parseArgs(args, "efmABCd", "")
 		return hasOpt(opts, "-r", "-R", "--recursive", "--dereference-recursive")
+	case "diff":
+		opts, _ := parseArgs(args, "xXSFIL", "")
+		return hasOpt(opts, "-r", "--recursive")
+	case "git":
+		return hasLit(args, "--no-index") // git diff --no-index DIR DIR reads both trees
 	}
 	return false
 }
@@ -731,7 +738,11 @@ func (c *checker) readArgs(argv []field, name, text string) {
 	}
 	deep := recursiveReader(name, argv[1:])
 	for _, f := range argv[1:] {
-		if !f.lit || f.val == "" {
+		if f.val == "" {
+			continue
+		}
+		if !f.lit {
+			c.checkRead(f, text, deep) // its possible values, if the text shows them
 			continue
 		}
 		v, ok := argPath(f.val)
@@ -774,7 +785,19 @@ func argPath(v string) (string, bool) {
 
 // checkRead applies the no-secret rule to one path being read.
 func (c *checker) checkRead(f field, text string, deep bool) {
-	if c.env.Secret == nil || !f.lit || f.val == "" {
+	if c.env.Secret == nil {
+		return
+	}
+	if !f.lit && f.w != nil {
+		// a path built from variables the text assigned literals: each value it may have
+		for _, v := range c.possibleValues(f.w.Parts) {
+			g := litField(v)
+			g.glob = f.glob
+			c.checkRead(g, text, deep)
+		}
+		return
+	}
+	if !f.lit || f.val == "" {
 		return
 	}
 	ps, _ := c.resolveAll(f)
@@ -950,4 +973,58 @@ func viaCDPath(f field) bool {
 	v := f.val
 	return f.lit && v != "" && !strings.HasPrefix(v, "/") && v != "." && v != ".." &&
 		!strings.HasPrefix(v, "./") && !strings.HasPrefix(v, "../")
+}
+
+// maxValues bounds how many values of a path built from variables are checked.
+const maxValues = 16
+
+// possibleValues lists the values a word may have when it is built from
+// literals and variables the text assigned only literals ($$ and $BASHPID
+// count as "self", for /proc paths). It returns nil when a part is not known
+// or there would be too many.
+func (c *checker) possibleValues(parts []syntax.WordPart) []string {
+	out := []string{""}
+	add := func(vals []string) bool {
+		next := make([]string, 0, len(out)*len(vals))
+		for _, o := range out {
+			for _, v := range vals {
+				next = append(next, o+v)
+			}
+		}
+		out = next
+		return len(out) <= maxValues
+	}
+	for i, part := range parts {
+		var vals []string
+		switch p := part.(type) {
+		case *syntax.DblQuoted:
+			vals = c.possibleValues(p.Parts)
+		case *syntax.ParamExp:
+			if !simpleParam(p) {
+				return nil
+			}
+			switch name := p.Param.Value; {
+			case name == "$" || name == "BASHPID":
+				vals = []string{"self"}
+			case c.lits[name] != nil && !c.litsUnknown[name]:
+				vals = c.lits[name]
+			default:
+				f := c.partsField([]syntax.WordPart{p}, "")
+				if !f.lit {
+					return nil
+				}
+				vals = []string{f.val}
+			}
+		default:
+			f := c.partsField(parts[i:i+1], "")
+			if !f.lit {
+				return nil
+			}
+			vals = []string{f.val}
+		}
+		if vals == nil || !add(vals) {
+			return nil
+		}
+	}
+	return out
 }

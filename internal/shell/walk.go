@@ -41,18 +41,20 @@ type checker struct {
 	res  *Result
 	pats compiled
 
-	src      string
-	scope    int
-	curScope int
-	funcs    map[string][]funcDef
-	called   map[string]bool
-	stack    []string            // functions being expanded
-	callOff  uint                // position of the outermost call of the function being expanded
-	vars     map[string]string   // for-loop variables with a known value
-	vals     map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
-	intVars  map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
-	assoc    map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
-	cdpath   bool                // the text assigns CDPATH
+	src         string
+	scope       int
+	curScope    int
+	funcs       map[string][]funcDef
+	called      map[string]bool
+	stack       []string            // functions being expanded
+	callOff     uint                // position of the outermost call of the function being expanded
+	vars        map[string]string   // for-loop variables with a known value
+	vals        map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
+	intVars     map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
+	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
+	cdpath      bool                // the text assigns CDPATH
+	lits        map[string][]string // literal values the text assigns each variable (for read checks)
+	litsUnknown map[string]bool     // variables the text also assigns something not literal
 
 	cwd cwdState
 
@@ -699,6 +701,7 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 		}
 		if name != "" && !a.Naked {
 			c.setVar(name, inert)
+			c.recordLit(name, a)
 		}
 		if a.Name != nil && !a.Naked {
 			if !standalone && a.Name.Value == "IFS" && cmd == "read" && (a.Value == nil || c.field(a.Value).val == "") {
@@ -800,5 +803,25 @@ func (c *checker) declared(name, flags string) {
 	}
 	if strings.Contains(flags, "A") {
 		set(&c.assoc)
+	}
+}
+
+// recordLit notes the value an assignment gives a variable, for checking
+// reads of paths built from it (x=~/.ssh/id_rsa; cat $x).
+func (c *checker) recordLit(name string, a *syntax.Assign) {
+	if c.lits == nil {
+		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
+	}
+	if a.Value == nil || a.Array != nil || a.Index != nil || a.Append {
+		c.litsUnknown[name] = a.Value != nil || a.Array != nil || a.Append
+		if a.Value == nil && a.Array == nil {
+			c.lits[name] = append(c.lits[name], "")
+		}
+		return
+	}
+	if f := c.field(a.Value); f.lit {
+		c.lits[name] = append(c.lits[name], f.val)
+	} else {
+		c.litsUnknown[name] = true
 	}
 }
