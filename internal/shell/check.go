@@ -139,7 +139,12 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 				c.checkRead(t, label, false)
 			}
 		case r.Op == syntax.RdrIn && !x.remote:
-			c.checkRead(c.field(r.Word), cmd, false)
+			t := c.field(r.Word)
+			c.checkRead(t, cmd, false)
+			if r.N != nil && r.N.Value != "0" {
+				// 3<FILE: a later write to /dev/fd/3 reopens FILE for writing
+				c.checkWrite(target{f: t}, cmd, "opening a descriptor on")
+			}
 		}
 	}
 }

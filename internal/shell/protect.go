@@ -678,6 +678,13 @@ func (c *checker) checkWrite(t target, text, how string) {
 		return
 	}
 	for _, p := range ps {
+		if fdLink(p) {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s %s: writing through a descriptor other than standard output or error reopens whatever file it holds, which cannot be followed; name the file", how, p)})
+			return
+		}
+	}
+	for _, p := range ps {
 		if c.isProtected(p, t.f.glob, t.recursive) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s %s would change aport's own files or a hook configuration (self-protection, independent of the passport); leave them alone", how, p)})
@@ -1027,4 +1034,18 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 		}
 	}
 	return out
+}
+
+// fdLink reports /dev/fd/N and /proc/PID/fd/N for N other than 0, 1 and 2:
+// opening one for writing reopens the file descriptor N holds.
+func fdLink(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/dev/fd/")
+	if !ok {
+		if r, kind := procLink(p); kind == "other" && strings.Contains(r, "/fd/") {
+			rest = r[strings.LastIndex(r, "/fd/")+4:]
+		} else {
+			return false
+		}
+	}
+	return rest != "0" && rest != "1" && rest != "2" && rest != ""
 }

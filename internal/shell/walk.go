@@ -405,7 +405,7 @@ func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
 		c.cwd = saved
 		r := l
 		r.stdinDL = x.stdinDL || c.downloadSince(start)
-		r.stdin, r.hasStdin = "", false
+		r.stdin, r.hasStdin = c.echoed(n.X)
 		c.stmt(n.Y, r)
 		c.cwd = saved
 	}
@@ -824,4 +824,31 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	} else {
 		c.litsUnknown[name] = true
 	}
+}
+
+// echoed is what a pipeline's left side writes when it is echo with literal
+// words (echo PATH | xargs rm): the right side's standard input is known.
+func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
+	ce, ok := s.Cmd.(*syntax.CallExpr)
+	if !ok || len(ce.Args) < 2 || len(s.Redirs) > 0 || len(ce.Assigns) > 0 {
+		return "", false
+	}
+	var words []string
+	for i, w := range ce.Args {
+		f := c.field(w)
+		if !f.known() {
+			return "", false
+		}
+		if i == 0 {
+			if f.val != "echo" {
+				return "", false
+			}
+			continue
+		}
+		if len(words) == 0 && (f.val == "-n" || f.val == "-e" || f.val == "-E") {
+			continue
+		}
+		words = append(words, f.val)
+	}
+	return strings.Join(words, " ") + "\n", true
 }

@@ -502,6 +502,36 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				return
 			}
 		}
+		if x.hasStdin {
+			// the operands are known when standard input is (echo PATH | xargs rm)
+			replace := ""
+			scanOpts(args, "adEILnPs", " arg-file delimiter eof replace max-lines max-args max-procs max-chars process-slot-var ", func(o string, v field) {
+				switch o {
+				case "-I", "--replace":
+					replace = v.val
+				case "-i":
+					replace = "{}"
+				}
+			})
+			words := strings.Fields(x.stdin)
+			if replace == "" {
+				rest = append(append([]field(nil), rest...), litFields(words)...)
+			} else {
+				for _, w := range words {
+					one := make([]field, len(rest))
+					for k, f := range rest {
+						one[k] = f
+						if f.lit && strings.Contains(f.val, replace) {
+							one[k] = litField(strings.ReplaceAll(f.val, replace, w))
+						}
+					}
+					y := x
+					y.noFunc, y.stdinDL, y.hasStdin = true, false, false
+					c.inner(one, y, name, off)
+				}
+				return
+			}
+		}
 		y := x
 		y.noFunc, y.stdinDL, y.hasStdin = true, false, false
 		c.inner(rest, y, name, off)
@@ -1014,4 +1044,12 @@ func (c *checker) programOpts(args []field, name, text string, x ctx) {
 			run(litField(strings.TrimPrefix(a.val, "--checkpoint-action=")), "--checkpoint-action")
 		}
 	}
+}
+
+func litFields(ws []string) []field {
+	out := make([]field, len(ws))
+	for i, w := range ws {
+		out[i] = litField(w)
+	}
+	return out
 }
