@@ -797,10 +797,15 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 	}
 	if !f.lit && f.w != nil {
 		// a path built from variables the text assigned literals: each value it may have
-		for _, v := range c.possibleValues(f.w.Parts) {
+		vals := c.possibleValues(f.w.Parts)
+		for _, v := range vals {
 			g := litField(v)
 			g.glob = f.glob
 			c.checkRead(g, text, deep)
+		}
+		if vals == nil && keyTail(f.text) {
+			c.add(Finding{Code: CodeProtected, Command: text,
+				Message: fmt.Sprintf("%s reads %s, which ends in a private key's place (.ssh/id_*, .aport/keys/) whatever the unknown part is (self-protection, independent of the passport)", text, f.text)})
 		}
 		return
 	}
@@ -1048,4 +1053,20 @@ func fdLink(p string) bool {
 		}
 	}
 	return rest != "0" && rest != "1" && rest != "2" && rest != ""
+}
+
+// keyTail reports a path, as written, whose literal end is a private key's
+// place: .ssh/id_* (not .pub) or .aport/keys/..., so that $X/.ssh/id_rsa or
+// ~root/../home/u/.ssh/id_rsa is a key read whatever the unknown part is.
+func keyTail(text string) bool {
+	els := strings.Split(strings.NewReplacer(`"`, "", `'`, "").Replace(text), "/")
+	for i := 0; i+1 < len(els); i++ {
+		switch {
+		case strings.EqualFold(els[i], ".ssh") && strings.HasPrefix(strings.ToLower(els[i+1]), "id_") && !strings.HasSuffix(els[i+1], ".pub"):
+			return true
+		case els[i] == ".aport" && els[i+1] == "keys":
+			return true
+		}
+	}
+	return false
 }
