@@ -169,12 +169,16 @@ func TestIsGitExec(t *testing.T) {
 		"/w/.git/objects/ab/cdef":              "",
 		"/w/.git/info/exclude":                 "",
 		"/w/.git/modules/lib/hooks/pre-commit": ".git/hooks/",
+		"/home/u/.gitconfig":                   ".gitconfig",
+		"/home/u/.config/git/config":           ".config/git/config",
+		"/etc/gitconfig":                       "/etc/gitconfig",
+		"/home/u/.config/app/config":           "",
 	} {
 		s, ok := IsGitExec(p)
 		if got := map[bool]string{true: s.Rule}[ok]; got != want {
 			t.Errorf("IsGitExec(%s) = %q, want %q", p, got, want)
 		}
-		if ok && !strings.EqualFold(strings.Split(p, "/")[s.Index], ".git") {
+		if el := strings.Split(p, "/"); ok && !strings.EqualFold(el[s.Index], ".git") && !strings.HasPrefix(s.Rule, ".gitconfig") && s.Rule != ".config/git/config" && s.Rule != "/etc/gitconfig" {
 			t.Errorf("IsGitExec(%s): index %d is not the .git element", p, s.Index)
 		}
 	}

@@ -103,13 +103,22 @@ func (s Secret) Probes(abs string) []string {
 
 // IsGitExec reports whether the absolute, cleaned path is a place git runs
 // programs from: a file under a repository's hooks directory
-// (.git/hooks/, .git/modules/NAME/hooks/) or a repository's config, whose
-// core.pager, core.fsmonitor, diff.external, filter and alias entries are
-// commands. Writing there turns any allowed git command into any program.
+// (.git/hooks/, .git/modules/NAME/hooks/), a repository's config, or the
+// user's or system's git config, whose core.pager, core.fsmonitor,
+// diff.external, filter and alias entries are commands. Writing there turns any allowed git command into any program.
 // Index is the .git element. Matching ignores case.
 func IsGitExec(abs string) (Secret, bool) {
 	el := strings.Split(abs, "/")
 	last := len(el) - 1
+	// the user's and the system's git config: ~/.gitconfig, ~/.config/git/config, /etc/gitconfig
+	switch {
+	case strings.EqualFold(el[last], ".gitconfig"):
+		return Secret{".gitconfig", last}, true
+	case last >= 2 && strings.EqualFold(el[last], "config") && strings.EqualFold(el[last-1], "git") && strings.EqualFold(el[last-2], ".config"):
+		return Secret{".config/git/config", last - 1}, true
+	case abs == "/etc/gitconfig":
+		return Secret{"/etc/gitconfig", last}, true
+	}
 	for i, e := range el {
 		if !strings.EqualFold(e, ".git") {
 			continue
