@@ -973,25 +973,31 @@ func findDynamic(args []field) string {
 // LocalCommand, wget --use-askpass, zip -TT, man -P. The program is checked
 // as shell text, so it must be allowed like any command.
 func (c *checker) programOpts(args []field, name, text string, x ctx) {
-	var long []string  // --name=VALUE or --name VALUE
-	var short []string // -X VALUE or -XVALUE
+	var long []string // --name=VALUE or --name VALUE
+	// short: the option letters that name a program; shortVal: every letter
+	// taking a value, for reading clusters (-avze CMD) the way the tool does
+	short, shortVal := "", ""
 	switch name {
 	case "sort":
 		long = []string{"--compress-program"}
 	case "tar", "bsdtar", "gtar":
 		long = []string{"--use-compress-program", "--to-command", "--info-script", "--new-volume-script", "--rsh-command"}
-		short = []string{"-I", "-F"}
+		short, shortVal = "IF", "IFfCbgKLNTVX"
 	case "rsync":
 		long = []string{"--rsh"}
-		short = []string{"-e"}
+		short, shortVal = "e", "eBfTM"
 	case "wget":
 		long = []string{"--use-askpass"}
 	case "zip":
 		long = []string{"--unzip-command"}
-		short = []string{"-TT"}
+		for i, a := range args {
+			if a.lit && a.val == "-TT" && i+1 < len(args) {
+				c.nestedText(args[i+1], x, "zip -TT", text)
+			}
+		}
 	case "man":
 		long = []string{"--pager"}
-		short = []string{"-P"}
+		short, shortVal = "P", "PMLSCmpRsEe"
 	case "ssh", "scp", "sftp":
 		for i, a := range args {
 			v := a.val
@@ -1033,15 +1039,17 @@ func (c *checker) programOpts(args []field, name, text string, x ctx) {
 				run(litField(v), o)
 			}
 		}
-		for _, o := range short {
-			if a.val == o && i+1 < len(args) {
-				run(args[i+1], o)
-			} else if v, ok := strings.CutPrefix(a.val, o); ok && v != "" && len(o) == 2 && !strings.HasPrefix(a.val, "--") {
-				run(litField(v), o)
-			}
-		}
 		if (name == "tar" || name == "gtar") && strings.HasPrefix(a.val, "--checkpoint-action=exec=") {
 			run(litField(strings.TrimPrefix(a.val, "--checkpoint-action=")), "--checkpoint-action")
+		}
+	}
+	if short == "" {
+		return
+	}
+	opts, _ := parseArgs(args, shortVal, "")
+	for _, o := range opts {
+		if len(o.name) == 2 && strings.IndexByte(short, o.name[1]) >= 0 {
+			run(o.val, o.name)
 		}
 	}
 }
