@@ -173,6 +173,10 @@ func TestIsGitExec(t *testing.T) {
 		"/home/u/.config/git/config":           ".config/git/config",
 		"/etc/gitconfig":                       "/etc/gitconfig",
 		"/home/u/.config/app/config":           "",
+		"/w/.git/commondir":                    ".git/commondir",
+		"/w/.git/worktrees/x/gitdir":           ".git/gitdir",
+		"/w/.git/config.worktree":              ".git/config.worktree",
+		"/w/sub/.git":                          ".git",
 	} {
 		s, ok := IsGitExec(p)
 		if got := map[bool]string{true: s.Rule}[ok]; got != want {

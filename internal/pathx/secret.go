@@ -123,12 +123,17 @@ func IsGitExec(abs string) (Secret, bool) {
 		if !strings.EqualFold(e, ".git") {
 			continue
 		}
+		if i == last {
+			return Secret{".git", i}, true // a .git file points git at another directory
+		}
 		for j := i + 1; j <= last; j++ {
 			switch {
 			case strings.EqualFold(el[j], "hooks") && j < last:
 				return Secret{".git/hooks/", i}, true
 			case strings.EqualFold(el[j], "config") && j == last:
 				return Secret{".git/config", i}, true
+			case j == last && (strings.EqualFold(el[j], "commondir") || strings.EqualFold(el[j], "gitdir") || strings.EqualFold(el[j], "config.worktree")):
+				return Secret{".git/" + strings.ToLower(el[j]), i}, true // they move where git reads its config
 			}
 		}
 	}

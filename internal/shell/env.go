@@ -22,7 +22,9 @@ func codeVar(name string) bool {
 		"HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_DIR", "GIT_WORK_TREE",
 		"GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR",
 		// files a program writes to when set, and the shell's own view of where it is
-		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE":
+		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE", "DIRSTACK", "OLDPWD",
+		// $"..." strings are looked up in these message catalogues and expanded again
+		"TEXTDOMAIN", "TEXTDOMAINDIR":
 		return true
 	}
 	return strings.HasPrefix(name, "DYLD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") ||
@@ -71,6 +73,9 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s -C runs a callback given as text, which cannot be checked", name)})
 		}
+	case "wait":
+		opts, _ := parseArgs(args, "p", "")
+		names = optVals(opts, "-p")
 	case "getopts":
 		if _, pos := parseArgs(args, "", ""); len(pos) >= 2 {
 			names = pos[1:2]

@@ -74,6 +74,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		}
 		return out, true
 	case "sed":
+		args = sedArgs(args)
 		opts, pos := parseArgs(args, "efl", " expression file line-length ")
 		inPlace := false
 		for _, a := range args {
@@ -727,11 +728,15 @@ func recursiveReader(name string, args []field) bool {
 		opts, _ := parseArgs(args, "tS", "")
 		return hasOpt(opts, "-r", "-R", "--recursive", "-a", "--archive")
 	case "grep", "egrep", "fgrep", "zgrep":
-		opts, _ := parseArgs(args, "efmABCd", "")
+		opts, _ := parseArgs(args, "efmABCd", " directories ")
+		for _, v := range optVals(opts, "-d", "--directories") {
+			if v.val == "recurse" {
+				return true
+			}
+		}
 		return hasOpt(opts, "-r", "-R", "--recursive", "--dereference-recursive")
-	case "diff":
-		opts, _ := parseArgs(args, "xXSFIL", "")
-		return hasOpt(opts, "-r", "--recursive")
+	case "diff", "cmp":
+		return true // a directory operand reads the file of the same name in it, or its whole tree with -r
 	case "git":
 		return hasLit(args, "--no-index") // git diff --no-index DIR DIR reads both trees
 	}
@@ -961,8 +966,8 @@ func (c *checker) chdir(argv []field, name, text string, x ctx) {
 			c.setCwdGuarded(rest[0], text, x.guarded)
 		}
 	case "pushd":
-		if len(rest) == 0 || (rest[0].lit && (strings.HasPrefix(rest[0].val, "+") || strings.HasPrefix(rest[0].val, "-"))) {
-			c.cwd.dirs = nil
+		if len(rest) == 0 || i > 0 || (rest[0].lit && (strings.HasPrefix(rest[0].val, "+") || strings.HasPrefix(rest[0].val, "-"))) {
+			c.cwd.dirs = nil // pushd -n only stacks the directory: where popd lands is not followed
 			return
 		}
 		cur := c.cwd.dirs

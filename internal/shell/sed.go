@@ -14,7 +14,7 @@ import (
 // cannot read — from a file (-f), not a literal, or not understood — is
 // denied unless --sandbox (which makes sed refuse e, w and r) is given.
 func (c *checker) checkSed(args []field, text string, x ctx) {
-	opts, pos := parseArgs(args, "efl", " expression file line-length ")
+	opts, pos := parseArgs(sedArgs(args), "efl", " expression file line-length ")
 	for _, o := range opts {
 		if o.name == "--sandbox" {
 			return
@@ -225,4 +225,34 @@ func scanSed(s string) (r sedScan, ok bool) {
 			return r, false
 		}
 	}
+}
+
+// sedArgs rewrites sed's -i[SUFFIX] as --in-place: the letters after i in a
+// cluster are its backup suffix (-iex is in-place with suffix "ex", not -i
+// -e x), and the script is then the first operand.
+func sedArgs(args []field) []field {
+	out := make([]field, 0, len(args)+1)
+	changed, done := false, false
+	for _, a := range args {
+		v := a.val
+		if done || !a.lit || len(v) < 2 || v[0] != '-' || v[1] == '-' {
+			done = done || (a.lit && v == "--")
+			out = append(out, a)
+			continue
+		}
+		j := strings.IndexByte(v, 'i')
+		if j < 0 || strings.ContainsAny(v[1:j], "efl") {
+			out = append(out, a) // no -i, or it is the value of -e, -f or -l
+			continue
+		}
+		if j > 1 {
+			out = append(out, litField(v[:j])) // -ni: -n and -i
+		}
+		out = append(out, litField("--in-place"))
+		changed = true
+	}
+	if !changed {
+		return args
+	}
+	return out
 }

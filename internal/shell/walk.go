@@ -508,6 +508,10 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 	for _, part := range parts {
 		switch p := part.(type) {
 		case *syntax.DblQuoted:
+			if p.Dollar {
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(p),
+					Message: fmt.Sprintf("%s is a translated string: bash looks it up in a message catalogue and expands what it finds, which cannot be checked; drop the $", c.wordText(p))})
+			}
 			c.partsSubst(p.Parts, x)
 		case *syntax.CmdSubst:
 			c.subst(p.Stmts, x)
@@ -519,6 +523,9 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 			c.paramCode(p)
 			if p.Exp != nil {
 				c.wordSubst(p.Exp.Word, x)
+				if (p.Exp.Op == syntax.AssignUnset || p.Exp.Op == syntax.AssignUnsetOrNull) && p.Param != nil {
+					c.paramAssign(p, x) // ${v:=word} assigns word to v
+				}
 			}
 			if p.Repl != nil {
 				c.wordSubst(p.Repl.Orig, x)
@@ -692,6 +699,12 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 				}
 			}
 		}
+		if a.Value != nil && name != "" && !a.Naked && declVariant(cmd) {
+			if f := c.field(a.Value); (f.lit && strings.HasPrefix(f.val, "(")) || (!f.lit && strings.ContainsAny(flags, "aA")) {
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(a),
+					Message: fmt.Sprintf("%s %s: bash reads a quoted value in parentheses, or one not written out, as an array assignment and runs the substitutions in it; write the array out as %s=(...)", cmd, c.wordText(a), name)})
+			}
+		}
 		if a.Value != nil && name != "" && !a.Naked {
 			if c.intVars[name] {
 				c.sinkWord(a.Value) // evaluated as arithmetic when assigned
@@ -777,6 +790,10 @@ func (c *checker) declLiteral(v, flags, cmd string, x ctx) {
 		return
 	}
 	c.assignName(base, x, cmd)
+	if strings.HasPrefix(val, "(") {
+		c.add(Finding{Code: CodeDynamic, Command: cmd + " " + v,
+			Message: fmt.Sprintf("%s %s: bash reads a quoted value in parentheses as an array assignment and runs the substitutions in it; write the array out as %s=(...)", cmd, v, base)})
+	}
 	if c.intVars[base] {
 		if why := c.arithLitProblem(val); why != "" {
 			c.arithDeny(cmd+" "+v, why)
@@ -851,4 +868,28 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 		words = append(words, f.val)
 	}
 	return strings.Join(words, " ") + "\n", true
+}
+
+// paramAssign handles ${v=word} and ${v:=word}, which assign word to v when v
+// is unset (or empty): an assignment like any other, except that whether it
+// happens is not known.
+func (c *checker) paramAssign(p *syntax.ParamExp, x ctx) {
+	name := p.Param.Value
+	c.assignName(name, x, c.wordText(p))
+	if c.intVars[name] {
+		c.sinkWord(p.Exp.Word)
+	}
+	c.setVar(name, c.intVars[name] || c.wordInert(p.Exp.Word))
+	if c.litsUnknown == nil {
+		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
+	}
+	c.litsUnknown[name] = true
+}
+
+func declVariant(cmd string) bool {
+	switch cmd {
+	case "declare", "typeset", "local", "readonly", "export":
+		return true
+	}
+	return false
 }

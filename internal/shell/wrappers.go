@@ -849,7 +849,7 @@ func (c *checker) findReads(args []field, text string) {
 		switch v := args[j].val; {
 		case !args[j].lit:
 			filtered = false
-		case v == "!" || v == "-not" || v == "-path" || v == "-ipath" || v == "-wholename" || v == "-iwholename" ||
+		case v == "!" || v == "-not" || v == "-o" || v == "-or" || v == "," || v == "-path" || v == "-ipath" || v == "-wholename" || v == "-iwholename" ||
 			v == "-regex" || v == "-iregex" || v == "-lname" || v == "-ilname" || v == "-samefile" || v == "-inum":
 			filtered = false
 		case (v == "-name" || v == "-iname") && j+1 < len(args):
