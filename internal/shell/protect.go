@@ -377,6 +377,21 @@ func (c *checker) protectArgs(args []field, name, text string) {
 		return
 	}
 	for _, f := range args {
+		if !f.lit && f.w != nil {
+			// built from variables: each value the text shows, or what it looks like
+			vals := c.possibleValues(f.w.Parts)
+			for _, v := range vals {
+				if p, ok := argPath(v); ok {
+					c.protectArgs([]field{litField(p)}, name, text)
+				}
+			}
+			if vals == nil && protectedShape(c.skeleton(f.w.Parts)) {
+				c.add(Finding{Code: CodeProtected, Command: text,
+					Message: fmt.Sprintf("%s is given %s, which is built to look like one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport)", name, f.text, name)})
+				return
+			}
+			continue
+		}
 		if !f.lit || f.glob || f.val == "" {
 			continue
 		}
@@ -808,7 +823,7 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 			g.glob = f.glob
 			c.checkRead(g, text, deep)
 		}
-		if vals == nil && keyTail(f.text) {
+		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts))) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s reads %s, which ends in a private key's place (.ssh/id_*, .aport/keys/) whatever the unknown part is (self-protection, independent of the passport)", text, f.text)})
 		}
@@ -1064,7 +1079,7 @@ func fdLink(p string) bool {
 // place: .ssh/id_* (not .pub) or .aport/keys/..., so that $X/.ssh/id_rsa or
 // ~root/../home/u/.ssh/id_rsa is a key read whatever the unknown part is.
 func keyTail(text string) bool {
-	els := strings.Split(strings.NewReplacer(`"`, "", `'`, "").Replace(text), "/")
+	els := strings.Split(strings.NewReplacer(`"`, "", `'`, "", "|", "/").Replace(text), "/")
 	for i := 0; i+1 < len(els); i++ {
 		switch {
 		case strings.EqualFold(els[i], ".ssh") && strings.HasPrefix(strings.ToLower(els[i+1]), "id_") && !strings.HasSuffix(els[i+1], ".pub"):
@@ -1074,4 +1089,38 @@ func keyTail(text string) bool {
 		}
 	}
 	return false
+}
+
+// skeleton is the shape of a word built from variables, for the checks that
+// cannot know its value: literals as written, a variable the text assigned
+// literals as those values (joined by |, operators on it ignored), anything
+// else as *. It is lower-case.
+func (c *checker) skeleton(parts []syntax.WordPart) string {
+	var b strings.Builder
+	for _, part := range parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			b.WriteString(p.Value)
+		case *syntax.SglQuoted:
+			b.WriteString(p.Value)
+		case *syntax.DblQuoted:
+			b.WriteString(c.skeleton(p.Parts))
+		case *syntax.ParamExp:
+			if p.Param != nil && len(c.lits[p.Param.Value]) > 0 {
+				b.WriteString(strings.Join(c.lits[p.Param.Value], "|"))
+			} else {
+				b.WriteString("*")
+			}
+		default:
+			b.WriteString("*")
+		}
+	}
+	return strings.ToLower(b.String())
+}
+
+// protectedShape reports a skeleton that names aport's home or a hook
+// configuration whatever its unknown parts are.
+func protectedShape(s string) bool {
+	return strings.Contains(s, "/.aport/") || strings.HasSuffix(s, "/.aport") ||
+		strings.Contains(s, ".claude/settings") || strings.Contains(s, ".cursor/hooks.json")
 }

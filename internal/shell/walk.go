@@ -829,6 +829,13 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	if c.lits == nil {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}
+	if a.Array != nil && a.Index == nil && !a.Append {
+		for _, e := range a.Array.Elems {
+			if f := c.field(e.Value); e.Index == nil && f.lit {
+				c.lits[name] = append(c.lits[name], f.val)
+			}
+		}
+	}
 	if a.Value == nil || a.Array != nil || a.Index != nil || a.Append {
 		c.litsUnknown[name] = a.Value != nil || a.Array != nil || a.Append
 		if a.Value == nil && a.Array == nil {
