@@ -48,3 +48,27 @@ func TestScanSed(t *testing.T) {
 		}
 	}
 }
+
+func TestAwkEffects(t *testing.T) {
+	for prog, want := range map[string]string{
+		`{print $1}`:                                 "",
+		`$3 > 100 {print $1, $3}`:                    "",
+		`/foo|bar/ {n++} END {print n}`:              "",
+		`{ if (a || b) print "x|y" }`:                "",
+		`{print ($1 > $2)}`:                          "",
+		`BEGIN{FS=":"} {s += $2 / 2} END{print s}`:   "",
+		`{ gsub(/a\/b|c/, "d"); print }`:             "",
+		`# print > "x"` + "\n{print}":                "",
+		`BEGIN{system("id")}`:                        "runs a command (system())",
+		`{print | "sh"}`:                             "runs a command (a pipe)",
+		`BEGIN{"date" | getline d}`:                  "runs a command (a pipe)",
+		`{print > "/tmp/out"}`:                       "writes a file (print >)",
+		`{printf "%s\n", $0 >> f}`:                   "writes a file (print >)",
+		`BEGIN{while ((getline l < f) > 0) print l}`: "reads a file (getline <)",
+		`@load "filefuncs"`:                          "loads code (@load, @include)",
+	} {
+		if got := awkEffects(prog); got != want {
+			t.Errorf("awkEffects(%q) = %q, want %q", prog, got, want)
+		}
+	}
+}

@@ -615,6 +615,8 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		}
 	case "sed":
 		c.checkSed(args, text, x)
+	case "awk", "gawk", "mawk", "nawk":
+		c.checkAwk(args, name, text)
 	case "alias", "hash", "set", "shopt":
 		if why := c.rebinds(name, args); why != "" {
 			c.add(Finding{Code: CodeDynamic, Command: text,
