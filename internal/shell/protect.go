@@ -1031,6 +1031,12 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 		switch p := part.(type) {
 		case *syntax.DblQuoted:
 			vals = c.possibleValues(p.Parts)
+		case *syntax.CmdSubst:
+			out, ok := c.substEcho(p)
+			if !ok {
+				return nil
+			}
+			vals = []string{out}
 		case *syntax.ParamExp:
 			if !simpleParam(p) {
 				return nil
@@ -1105,6 +1111,12 @@ func (c *checker) skeleton(parts []syntax.WordPart) string {
 			b.WriteString(p.Value)
 		case *syntax.DblQuoted:
 			b.WriteString(c.skeleton(p.Parts))
+		case *syntax.CmdSubst:
+			if out, ok := c.substEcho(p); ok {
+				b.WriteString(out)
+			} else {
+				b.WriteString("*")
+			}
 		case *syntax.ParamExp:
 			if p.Param != nil && len(c.lits[p.Param.Value]) > 0 {
 				b.WriteString(strings.Join(c.lits[p.Param.Value], "|"))
@@ -1123,4 +1135,13 @@ func (c *checker) skeleton(parts []syntax.WordPart) string {
 func protectedShape(s string) bool {
 	return strings.Contains(s, "/.aport/") || strings.HasSuffix(s, "/.aport") ||
 		strings.Contains(s, ".claude/settings") || strings.Contains(s, ".cursor/hooks.json")
+}
+
+// substEcho is the output of $(echo LITERAL ...) without its newline.
+func (c *checker) substEcho(p *syntax.CmdSubst) (string, bool) {
+	if len(p.Stmts) != 1 {
+		return "", false
+	}
+	out, ok := c.echoed(p.Stmts[0])
+	return strings.TrimSuffix(out, "\n"), ok
 }
