@@ -17,6 +17,9 @@ func FuzzCheck(f *testing.F) {
 		"echo ${x:-$(whoami)} > ~/.aport/p", "for f in a b; do cd $f; done", "f() { f | f & }; f",
 		"sudo -u root env -S 'ls -la' | xargs -I{} find {} -exec rm {} +",
 		"cat <<EOF\n$(ls)\nEOF", "tar -xzf a.tgz -C ~/.aport", "ls # c \\\nwhoami",
+		"x='a[$(id)]'; echo $((x)) ${x@P} ${!x}", "declare -i n; for n in 1 'a[$(id)]'; do :; done",
+		"sed -iex '1e id' f; sed 's/a/b/w ~/.aport/p' f", "awk 'BEGIN{system(\"id\")} /a|b/ {print > f}'",
+		"echo $(cat <<'EOF'\nEOF )\nid\nEOF\n)", "f=~/.ssh/id_rsX; cat ${f%X}a; echo x | xargs -I{} rm {}",
 	} {
 		f.Add(s)
 	}
