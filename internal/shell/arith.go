@@ -383,6 +383,9 @@ func (c *checker) partsInert(parts []syntax.WordPart) bool {
 				return false
 			}
 		case *syntax.ParamExp:
+			if p.Excl && p.Param != nil && !c.assoc[p.Param.Value] && isAllIndex(p.Index) {
+				continue // ${!a[@]}: the indices of an indexed array, numbers
+			}
 			if c.paramArithProblem(p) != "" {
 				return false
 			}
@@ -502,4 +505,9 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+func isAllIndex(e syntax.ArithmExpr) bool {
+	w, ok := e.(*syntax.Word)
+	return ok && (w.Lit() == "@" || w.Lit() == "*")
 }

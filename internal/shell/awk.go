@@ -26,7 +26,34 @@ func (c *checker) checkAwk(args []field, name, text string) {
 		v := a.val
 		switch {
 		case v == "--sandbox" || v == "-S":
-			return
+			return // gawk refuses system(), redirections and getline from files; mawk refuses the option
+		case v == "-W" || strings.HasPrefix(v, "-W"):
+			// mawk's -W VALUE: exec FILE reads the program from a file, and
+			// unknown values (even "sandbox") are ignored
+			w := strings.TrimPrefix(v, "-W")
+			if w == "" && i+1 < len(args) {
+				i++
+				w = args[i].val
+			}
+			switch {
+			case strings.HasPrefix(w, "v"), strings.HasPrefix(w, "d"), strings.HasPrefix(w, "u"), strings.HasPrefix(w, "posix"), strings.HasPrefix(w, "interactive"):
+			default:
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: %s -W %s may read the program from a file (exec) or is not understood, so the program cannot be checked", text, name, w)})
+				return
+			}
+		case (v == "-o" || v == "-p" || v == "-d" || strings.HasPrefix(v, "--pretty-print") || strings.HasPrefix(v, "--profile") || strings.HasPrefix(v, "--dump-variables")) ||
+			(len(v) > 2 && (strings.HasPrefix(v, "-o") || strings.HasPrefix(v, "-p") || strings.HasPrefix(v, "-d"))):
+			// gawk writes its pretty-print, profile or variable dump to a file
+			f := ""
+			if _, val, ok := strings.Cut(v, "="); ok {
+				f = val
+			} else if len(v) > 2 && v[1] != '-' {
+				f = v[2:]
+			}
+			if f != "" {
+				c.checkWrite(target{f: litField(f)}, text, name+" writing")
+			}
 		case v == "-f" || v == "--file" || strings.HasPrefix(v, "--file=") || v == "-E" || v == "--exec" ||
 			v == "-i" || v == "--include" || v == "-l" || v == "--load" || strings.HasPrefix(v, "-f") && len(v) > 2:
 			c.add(Finding{Code: CodeDynamic, Command: text,

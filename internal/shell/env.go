@@ -15,7 +15,7 @@ func codeVar(name string) bool {
 		"PAGER", "EDITOR", "VISUAL", "MANPAGER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
 		"PROMPT_COMMAND", "BASH_ENV", "ENV", "PS4",
 		"PYTHONSTARTUP", "PYTHONPATH", "NODE_OPTIONS", "PERL5OPT", "PERL5LIB", "RUBYOPT", "RUBYLIB",
-		"PATH", "CDPATH", "IFS", "SHELLOPTS", "BASHOPTS",
+		"PATH", "CDPATH", "SHELLOPTS", "BASHOPTS",
 		// the shell's command hash table and aliases: a name runs another program
 		"BASH_CMDS", "BASH_ALIASES",
 		// where programs read their configuration (git's core.pager, core.fsmonitor, ...)

@@ -717,9 +717,6 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone boo
 			c.recordLit(name, a)
 		}
 		if a.Name != nil && !a.Naked {
-			if !standalone && a.Name.Value == "IFS" && cmd == "read" && (a.Value == nil || c.field(a.Value).val == "") {
-				continue // the `IFS= read -r line` idiom
-			}
 			c.assignName(a.Name.Value, x, cmd)
 		}
 	}
