@@ -29,7 +29,7 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	if len(argv) > 0 && argv[0].known() {
 		name = baseName(argv[0].val)
 	}
-	c.assigns(ce.Assigns, x, name, len(ce.Args) == 0, "")
+	c.assigns(ce.Assigns, x, name, "")
 	x = c.stdinFrom(redirs, x)
 	c.redirects(redirs, x, joinArgv(argv))
 	if len(argv) == 0 {
@@ -247,6 +247,9 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 // policy applies denied_commands, allowed_commands, ask_commands and
 // denied_args. It returns the allowing rule for the trace.
 func (c *checker) policy(argv []field, name, text string, x ctx) string {
+	if name == "git" {
+		argv = gitSubcommand(argv)
+	}
 	denied := false
 	for _, p := range c.patterns(c.pol.Denied, &c.pats.denied, name) {
 		if p.matchDeny(argv, name) {
@@ -396,4 +399,28 @@ func (c *checker) heredocEnd(r *syntax.Redirect) {
 			return
 		}
 	}
+}
+
+// gitSubcommand drops git's global options that do not change what the
+// subcommand does, so that "git log" allows `git --no-pager log` and "git
+// push --force" denies `git --no-pager push --force`. -c and --exec-path,
+// which can make git run programs, and -C, which moves where it runs, stay.
+func gitSubcommand(argv []field) []field {
+	i := 1
+	for i < len(argv) && argv[i].lit {
+		switch v := argv[i].val; {
+		case v == "--no-pager" || v == "-P" || v == "--no-optional-locks" || v == "--literal-pathspecs" ||
+			v == "--glob-pathspecs" || v == "--noglob-pathspecs" || v == "--icase-pathspecs" || v == "--no-replace-objects":
+			i++
+		default:
+			if i == 1 {
+				return argv
+			}
+			return append([]field{argv[0]}, argv[i:]...)
+		}
+	}
+	if i == 1 {
+		return argv
+	}
+	return append([]field{argv[0]}, argv[i:]...)
 }

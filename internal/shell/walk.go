@@ -669,7 +669,7 @@ func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
 // assigns checks assignments: their substitutions, and the variables that
 // make later commands run code.
 // flags are the attribute letters of a declare-like command (-i, -n, -A).
-func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, standalone bool, flags string) {
+func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) {
 	for _, a := range as {
 		if a == nil || !c.tick() {
 			continue
@@ -762,7 +762,7 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 			}
 		}
 	}
-	c.assigns(d.Args, x, d.Variant.Value, true, flags)
+	c.assigns(d.Args, x, d.Variant.Value, flags)
 	c.exec(argv, x, d.Pos().Offset())
 }
 
