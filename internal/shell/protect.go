@@ -680,6 +680,17 @@ func (c *checker) globUnder(p, q string) bool {
 // checkWrite applies self-protection to one write target.
 func (c *checker) checkWrite(t target, text, how string) {
 	if !t.f.lit {
+		if t.f.w != nil {
+			// built from values the text shows: check each
+			if vals := c.possibleValues(t.f.w.Parts); vals != nil {
+				for _, v := range vals {
+					g := litField(v)
+					g.glob = strings.ContainsAny(v, "*?[")
+					c.checkWrite(target{f: g, recursive: t.recursive}, text, how)
+				}
+				return
+			}
+		}
 		c.add(Finding{Code: CodeDynamic, Command: text,
 			Message: fmt.Sprintf("%s %s: the path is not a literal, so aport cannot tell whether it is one of its own files; write the path out", how, t.f.text)})
 		return
@@ -820,7 +831,7 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 		vals := c.possibleValues(f.w.Parts)
 		for _, v := range vals {
 			g := litField(v)
-			g.glob = f.glob
+			g.glob = f.glob || strings.ContainsAny(v, "*?[")
 			c.checkRead(g, text, deep)
 		}
 		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts))) {
@@ -1033,10 +1044,15 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 			vals = c.possibleValues(p.Parts)
 		case *syntax.CmdSubst:
 			out, ok := c.substEcho(p)
+			if !ok && c.numericOutput(p.Stmts) {
+				out, ok = "0", true // $(date +%s), $(wc -l < f): a number
+			}
 			if !ok {
 				return nil
 			}
 			vals = []string{out}
+		case *syntax.ArithmExp:
+			vals = []string{"0"}
 		case *syntax.ParamExp:
 			if !simpleParam(p) {
 				return nil
@@ -1044,8 +1060,12 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 			switch name := p.Param.Value; {
 			case name == "$" || name == "BASHPID":
 				vals = []string{"self"}
+			case numericVar(name):
+				vals = []string{"0"}
 			case c.lits[name] != nil && !c.litsUnknown[name]:
 				vals = c.lits[name]
+			case c.globVals[name] != nil && !c.litsUnknown[name] && c.lits[name] == nil:
+				vals = c.globVals[name] // a for loop over globs: any file they match
 			default:
 				f := c.partsField([]syntax.WordPart{p}, "")
 				if !f.lit {

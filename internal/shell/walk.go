@@ -53,6 +53,7 @@ type checker struct {
 	intVars     map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
 	cdpath      bool                // the text assigns CDPATH
+	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	lits        map[string][]string // literal values the text assigns each variable (for read checks)
 	litsUnknown map[string]bool     // variables the text also assigns something not literal
 
@@ -321,6 +322,7 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 				inert = inert && c.wordInert(w)
 			}
 			c.setVar(l.Name.Value, inert || c.intVars[l.Name.Value])
+			c.loopGlobs(l.Name.Value, items)
 			c.forEach(l.Name.Value, items, func() { c.loop(x, func() { c.block(n.Do, x) }) })
 			return
 		case *syntax.CStyleLoop:
@@ -896,4 +898,25 @@ func declVariant(cmd string) bool {
 		return true
 	}
 	return false
+}
+
+// loopGlobs remembers the patterns of a for loop over literal words some of
+// which are globs (for f in *.go), so that a write to "$f.bak" is checked
+// as a write to *.go.bak.
+func (c *checker) loopGlobs(name string, items []field) {
+	if c.globVals == nil {
+		c.globVals = map[string][]string{}
+	}
+	delete(c.globVals, name)
+	if len(items) == 0 || len(items) > maxLoopValues {
+		return
+	}
+	vals := make([]string, 0, len(items))
+	for _, it := range items {
+		if !it.lit {
+			return
+		}
+		vals = append(vals, it.val)
+	}
+	c.globVals[name] = vals
 }
