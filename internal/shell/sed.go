@@ -36,7 +36,19 @@ func (c *checker) checkSed(args []field, text string, x ctx) {
 	if !explicit && len(pos) > 0 {
 		scripts = append(scripts, pos[0])
 	}
+	var known []field
 	for _, s := range scripts {
+		if !s.lit && s.w != nil {
+			if vals := c.possibleValues(s.w.Parts); vals != nil {
+				for _, v := range vals { // VERSION=1.2.3; sed "s/x/$VERSION/": each value the text gives it
+					known = append(known, litField(v))
+				}
+				continue
+			}
+		}
+		known = append(known, s)
+	}
+	for _, s := range known {
 		if !s.lit {
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s: the sed script %s is not a literal, and a script may run commands (e) or write files (w); write it out, or add --sandbox", text, s.text)})
