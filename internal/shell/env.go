@@ -130,3 +130,59 @@ func (c *checker) nameOperand(f field, text string) {
 	c.add(Finding{Code: CodeDynamic, Command: text,
 		Message: fmt.Sprintf("%s: the variable %s names is not a literal, and bash evaluates a subscript in it, so it cannot be checked", text, f.text)})
 }
+
+// harmlessValue reports a literal value of a code variable that runs
+// nothing: a pager or editor that is cat (when allowed), true, false or :
+// (GIT_PAGER=cat, GIT_EDITOR=true), NODE_OPTIONS made only of tuning flags,
+// or a PYTHONPATH of project directories.
+func (c *checker) harmlessValue(name, val string) bool {
+	switch name {
+	case "GIT_PAGER", "PAGER", "MANPAGER", "GIT_EDITOR", "EDITOR", "VISUAL":
+		if val == "" || strings.ContainsFunc(val, func(r rune) bool {
+			return !(r == ' ' || r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ':' || r == '+' ||
+				r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
+			return false // git runs it with sh -c: no shell syntax
+		}
+		// only programs that show or accept text and run nothing: cat, true, false, :
+		argv := litFields(strings.Fields(val))
+		switch argv[0].val {
+		case "true", "false", ":":
+			return len(argv) == 1
+		case "cat":
+			for _, a := range argv[1:] {
+				if !strings.HasPrefix(a.val, "-") {
+					return false
+				}
+			}
+			for _, e := range c.pol.Allowed {
+				if matchAllowed(e, argv, "cat") {
+					return true
+				}
+			}
+		}
+		return false
+	case "NODE_OPTIONS":
+		for _, f := range strings.Fields(val) {
+			opt, _, _ := strings.Cut(f, "=")
+			switch opt {
+			case "--max-old-space-size", "--max-semi-space-size", "--stack-size", "--enable-source-maps",
+				"--no-warnings", "--no-deprecation", "--trace-warnings", "--trace-deprecation",
+				"--unhandled-rejections", "--experimental-vm-modules", "--max-http-header-size",
+				"--dns-result-order", "--openssl-legacy-provider", "--use-openssl-ca":
+			default:
+				return false
+			}
+		}
+		return true
+	case "PYTHONPATH":
+		// directories in the project: the interpreter it affects already runs the project's code
+		for _, d := range strings.Split(val, ":") {
+			if d == "" || strings.HasPrefix(d, "/") || strings.HasPrefix(d, "~") || d == ".." || strings.HasPrefix(d, "../") || strings.Contains(d, "/../") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

@@ -719,7 +719,9 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 			c.recordLit(name, a)
 		}
 		if a.Name != nil && !a.Naked {
-			c.assignName(a.Name.Value, x, cmd)
+			if v := c.field(a.Value); a.Value == nil || a.Array != nil || a.Index != nil || a.Append || !v.lit || !c.harmlessValue(a.Name.Value, v.val) {
+				c.assignName(a.Name.Value, x, cmd)
+			}
 		}
 	}
 }
@@ -788,7 +790,9 @@ func (c *checker) declLiteral(v, flags, cmd string, x ctx) {
 	if !has {
 		return
 	}
-	c.assignName(base, x, cmd)
+	if !c.harmlessValue(base, val) {
+		c.assignName(base, x, cmd)
+	}
 	if strings.HasPrefix(val, "(") {
 		c.add(Finding{Code: CodeDynamic, Command: cmd + " " + v,
 			Message: fmt.Sprintf("%s %s: bash reads a quoted value in parentheses as an array assignment and runs the substitutions in it; write the array out as %s=(...)", cmd, v, base)})

@@ -397,11 +397,13 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 			if !f.lit {
 				break
 			}
-			n, _, isAssign := strings.Cut(f.val, "=")
+			n, v, isAssign := strings.Cut(f.val, "=")
 			if !isAssign || !syntax.ValidName(n) {
 				break
 			}
-			c.assignName(n, x, text)
+			if !c.harmlessValue(n, v) {
+				c.assignName(n, x, text)
+			}
 			rest = rest[1:]
 		}
 		if hasSplit {
