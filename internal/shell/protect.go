@@ -357,6 +357,11 @@ func (c *checker) protect(argv []field, name, text string) {
 		return
 	}
 	ts, known := writeTargets(name, args)
+	if name == "find" {
+		if names := findNames(args); names != nil && !anyProtectedName(names) {
+			ts = nil // find . -name '*.pyc' -delete: no protected file has such a name
+		}
+	}
 	for _, t := range ts {
 		c.checkWrite(t, text, name+" writing")
 	}
@@ -1164,4 +1169,18 @@ func (c *checker) substEcho(p *syntax.CmdSubst) (string, bool) {
 	}
 	out, ok := c.echoed(p.Stmts[0])
 	return strings.TrimSuffix(out, "\n"), ok
+}
+
+// protectedNames are the file names of aport's files and the hook configs.
+var protectedNames = []string{"settings.json", "settings.local.json", "hooks.json", "passport.json", "audit.jsonl",
+	"audit.jsonl.1", "audit.jsonl.head", "audit.jsonl.lock", "audit.ed25519", "audit.ed25519.pub", "state.db",
+	"breakglass.json", "keys", "state", ".aport", ".claude", ".cursor"}
+
+func anyProtectedName(patterns []string) bool {
+	for _, n := range protectedNames {
+		if anyNameMatches(patterns, n) {
+			return true
+		}
+	}
+	return false
 }

@@ -847,27 +847,7 @@ func (c *checker) findReads(args []field, text string) {
 	if len(roots) == 0 {
 		roots = []field{litField(".")}
 	}
-	var names []string
-	filtered := true
-	for j := i; j < len(args); j++ {
-		switch v := args[j].val; {
-		case !args[j].lit:
-			filtered = false
-		case v == "!" || v == "-not" || v == "-o" || v == "-or" || v == "," || v == "-path" || v == "-ipath" || v == "-wholename" || v == "-iwholename" ||
-			v == "-regex" || v == "-iregex" || v == "-lname" || v == "-ilname" || v == "-samefile" || v == "-inum":
-			filtered = false
-		case (v == "-name" || v == "-iname") && j+1 < len(args):
-			j++
-			n := args[j].val
-			if v == "-iname" {
-				n = strings.ToLower(n)
-			}
-			names = append(names, n)
-		}
-	}
-	if !filtered {
-		names = nil
-	}
+	names := findNames(args[i:])
 	c.loadProbes()
 	for _, r := range roots {
 		if !r.lit {
@@ -1064,4 +1044,28 @@ func litFields(ws []string) []field {
 		out[i] = litField(w)
 	}
 	return out
+}
+
+// findNames returns the -name and -iname patterns of a find expression that
+// every match must satisfy, or nil when there are none or the expression can
+// escape them (!, -not, -o, a path or regex test, a word not written out).
+func findNames(args []field) []string {
+	var names []string
+	for j := 0; j < len(args); j++ {
+		switch v := args[j].val; {
+		case !args[j].lit:
+			return nil
+		case v == "!" || v == "-not" || v == "-o" || v == "-or" || v == "," || v == "-path" || v == "-ipath" || v == "-wholename" || v == "-iwholename" ||
+			v == "-regex" || v == "-iregex" || v == "-lname" || v == "-ilname" || v == "-samefile" || v == "-inum":
+			return nil
+		case (v == "-name" || v == "-iname") && j+1 < len(args):
+			j++
+			n := args[j].val
+			if v == "-iname" {
+				n = strings.ToLower(n)
+			}
+			names = append(names, n)
+		}
+	}
+	return names
 }
