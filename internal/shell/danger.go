@@ -177,6 +177,14 @@ func (c *checker) dangerous(text, what string) {
 // criticalTargets reports the first operand that is a critical path.
 func (c *checker) criticalTarget(pos []field) string {
 	for _, f := range pos {
+		if !f.lit && f.w != nil {
+			for _, v := range c.possibleValues(f.w.Parts) { // X=/; rm -rf $X
+				if t := c.criticalTarget([]field{litField(v)}); t != "" {
+					return t
+				}
+			}
+			continue
+		}
 		if !f.lit || f.val == "" {
 			continue
 		}

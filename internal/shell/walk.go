@@ -848,6 +848,8 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	}
 	if f := c.field(a.Value); f.lit {
 		c.lits[name] = append(c.lits[name], f.val)
+	} else if vals := c.possibleValues(a.Value.Parts); vals != nil {
+		c.lits[name] = append(c.lits[name], vals...) // ts=$(date +%s), p=$HOME/x-$$
 	} else {
 		c.litsUnknown[name] = true
 	}
