@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"path"
 	"strings"
 
@@ -49,31 +50,15 @@ func checkFile(k *check) {
 		}
 	}
 	k.ok("denied_paths", "no entry matches")
-	for _, f := range forms {
-		s, ok := pathx.IsSecret(f)
-		if !ok {
-			continue
-		}
-		if entry, named := namesSecret(allowed, f, s, k); named {
-			k.ok("secrets", "%s is a secret location (%s) named explicitly by allowed_paths entry %q", f, s.Rule, entry)
-			continue
-		}
-		k.deny("oap.path_denied", "%s is a built-in secret location (%s), so %s is denied; the passport can allow it only by naming the path explicitly in %s", f, s.Rule, verb(write), k.limitRef("allowed_paths"))
+	if !builtinList(k, allowed, forms, pathx.IsSecret, "secrets", "a secret location", func(f string, s pathx.Secret) string {
+		return fmt.Sprintf("%s is a built-in secret location (%s), so %s is denied", f, s.Rule, verb(write))
+	}) {
 		return
 	}
-	if write {
-		for _, f := range forms {
-			s, ok := pathx.IsGitExec(f)
-			if !ok {
-				continue
-			}
-			if entry, named := namesSecret(allowed, f, s, k); named {
-				k.ok("git", "%s is a place git runs programs from (%s), named explicitly by allowed_paths entry %q", f, s.Rule, entry)
-				continue
-			}
-			k.deny("oap.path_denied", "%s is under %s: git runs what is there as programs (hooks; core.pager, core.fsmonitor and the like in config), so writing it would let any allowed git command run anything; the passport can allow it only by naming the path explicitly in %s", f, s.Rule, k.limitRef("allowed_paths"))
-			return
-		}
+	if write && !builtinList(k, allowed, forms, pathx.IsGitExec, "git", "a place git runs programs from", func(f string, s pathx.Secret) string {
+		return fmt.Sprintf("%s is under %s: git runs what is there as programs (hooks; core.pager, core.fsmonitor and the like in config), so writing it would let any allowed git command run anything", f, s.Rule)
+	}) {
+		return
 	}
 	if hasAllowed {
 		for _, f := range forms {
@@ -259,4 +244,23 @@ func cleanGlob(g string) string {
 		return g
 	}
 	return strings.TrimSuffix(path.Clean(g[:j]), "/") + g[j:]
+}
+
+// builtinList applies a built-in list of paths (the secret list, the places
+// git runs programs from): a path on it is denied unless an allowed_paths
+// entry names it explicitly. It reports whether the call may go on.
+func builtinList(k *check, allowed, forms []string, on func(string) (pathx.Secret, bool), step, what string, why func(string, pathx.Secret) string) bool {
+	for _, f := range forms {
+		s, ok := on(f)
+		if !ok {
+			continue
+		}
+		if entry, named := namesSecret(allowed, f, s, k); named {
+			k.ok(step, "%s is %s (%s) named explicitly by allowed_paths entry %q", f, what, s.Rule, entry)
+			continue
+		}
+		k.deny("oap.path_denied", "%s; the passport can allow it only by naming the path explicitly in %s", why(f, s), k.limitRef("allowed_paths"))
+		return false
+	}
+	return true
 }
