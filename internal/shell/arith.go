@@ -41,6 +41,7 @@ func (c *checker) setVar(name string, inert bool) {
 	if name == "" {
 		return
 	}
+	c.define(name)
 	if c.vals == nil {
 		c.vals = map[string]varState{}
 	}
@@ -69,7 +70,7 @@ func (c *checker) varInertNow(name string) bool {
 	if v, ok := c.vars[name]; ok {
 		return inertText(v)
 	}
-	return numericVar(name) || c.vals[name] == varInert
+	return numericVar(name) || (c.vals[name] == varInert && c.defined[name])
 }
 
 // inertText reports text that evaluates to a number with nothing expanded:
@@ -132,6 +133,9 @@ func (c *checker) arithLitProblem(s string) string {
 func (c *checker) whyNotInert(name string) string {
 	if c.vals[name] == varTainted {
 		return fmt.Sprintf("%s is assigned a value in the text that is not a plain number", name)
+	}
+	if c.vals[name] == varInert {
+		return fmt.Sprintf("%s is assigned only on some paths (a branch, a loop, a subshell), so it may hold a value set outside the text", name)
 	}
 	return fmt.Sprintf("%s has a value set outside the text", name)
 }

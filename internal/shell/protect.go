@@ -1067,9 +1067,9 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 				vals = []string{"self"}
 			case numericVar(name):
 				vals = []string{"0"}
-			case c.lits[name] != nil && !c.litsUnknown[name]:
+			case c.lits[name] != nil && !c.litsUnknown[name] && c.defined[name]:
 				vals = c.lits[name]
-			case c.globVals[name] != nil && !c.litsUnknown[name] && c.lits[name] == nil:
+			case c.globVals[name] != nil && !c.litsUnknown[name] && c.lits[name] == nil && c.defined[name]:
 				vals = c.globVals[name] // a for loop over globs: any file they match
 			default:
 				f := c.partsField([]syntax.WordPart{p}, "")

@@ -54,6 +54,8 @@ type checker struct {
 	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
+	defined     map[string]bool     // variables certainly assigned at this point of the text
+	regions     [][]string          // variables first defined inside each enclosing region
 	lits        map[string][]string // literal values the text assigns each variable (for read checks)
 	litsUnknown map[string]bool     // variables the text also assigns something not literal
 
@@ -253,6 +255,8 @@ func (c *checker) stmt(s *syntax.Stmt, x ctx) {
 		x.forkCtx = true
 		saved := c.saveCwd()
 		defer func() { c.cwd = saved }()
+		c.region(func() { c.command(s.Cmd, s.Redirs, x) })
+		return
 	}
 	c.command(s.Cmd, s.Redirs, x)
 }
@@ -280,7 +284,7 @@ func (c *checker) block(stmts []*syntax.Stmt, x ctx) {
 // subst walks the commands inside command and process substitutions: they
 // run in their own subshell with a fresh context.
 func (c *checker) subst(stmts []*syntax.Stmt, x ctx) {
-	c.nested(stmts, ctx{remote: x.remote, wrapper: x.wrapper})
+	c.region(func() { c.nested(stmts, ctx{remote: x.remote, wrapper: x.wrapper}) })
 }
 
 func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) {
@@ -294,16 +298,16 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 		c.binary(n, x)
 	case *syntax.Subshell:
 		c.redirects(redirs, x, "")
-		c.nested(n.Stmts, x)
+		c.region(func() { c.nested(n.Stmts, x) })
 	case *syntax.Block:
 		c.redirects(redirs, x, "")
 		c.block(n.Stmts, x)
 	case *syntax.IfClause:
 		c.redirects(redirs, x, "")
-		c.ifClause(n, x)
+		c.region(func() { c.ifClause(n, x) })
 	case *syntax.WhileClause:
 		c.redirects(redirs, x, "")
-		c.loop(x, func() { c.block(n.Cond, x); c.block(n.Do, x) })
+		c.region(func() { c.loop(x, func() { c.block(n.Cond, x); c.block(n.Do, x) }) })
 	case *syntax.ForClause:
 		c.redirects(redirs, x, "")
 		switch l := n.Loop.(type) {
@@ -323,14 +327,14 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 			}
 			c.setVar(l.Name.Value, inert || c.intVars[l.Name.Value])
 			c.loopGlobs(l.Name.Value, items)
-			c.forEach(l.Name.Value, items, func() { c.loop(x, func() { c.block(n.Do, x) }) })
+			c.forEach(l.Name.Value, items, func() { c.region(func() { c.loop(x, func() { c.block(n.Do, x) }) }) })
 			return
 		case *syntax.CStyleLoop:
 			c.arithm(l.Init, x)
 			c.arithm(l.Cond, x)
 			c.arithm(l.Post, x)
 		}
-		c.loop(x, func() { c.block(n.Do, x) })
+		c.region(func() { c.loop(x, func() { c.block(n.Do, x) }) })
 	case *syntax.CaseClause:
 		c.redirects(redirs, x, "")
 		c.wordSubst(n.Word, x)
@@ -341,7 +345,7 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 			for _, w := range it.Patterns {
 				c.wordSubst(w, x)
 			}
-			c.block(it.Stmts, x)
+			c.region(func() { c.block(it.Stmts, x) })
 			if i == 0 {
 				after = c.cwd
 			} else {
@@ -390,25 +394,25 @@ func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
 		c.stmt(n.X, l)
 		r := x
 		r.guarded = false
-		c.stmt(n.Y, r)
+		c.region(func() { c.stmt(n.Y, r) }) // runs only if the left side succeeded
 	case syntax.OrStmt:
 		before := c.saveCwd()
 		l := x
 		l.guarded = false
 		c.stmt(n.X, l)
 		c.mergeCwd(before, c.cwd)
-		c.stmt(n.Y, l)
+		c.region(func() { c.stmt(n.Y, l) })
 	default: // | and |&: every part runs in its own subshell
 		saved := c.saveCwd()
 		start := len(c.res.Commands)
 		l := x
 		l.forkCtx, l.guarded = true, false
-		c.stmt(n.X, l)
+		c.region(func() { c.stmt(n.X, l) })
 		c.cwd = saved
 		r := l
 		r.stdinDL = x.stdinDL || c.downloadSince(start)
 		r.stdin, r.hasStdin = c.echoed(n.X)
-		c.stmt(n.Y, r)
+		c.region(func() { c.stmt(n.Y, r) })
 		c.cwd = saved
 	}
 }
@@ -832,6 +836,7 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	if c.lits == nil {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}
+	c.define(name)
 	if a.Array != nil && a.Index == nil && !a.Append {
 		for _, e := range a.Array.Elems {
 			if f := c.field(e.Value); e.Index == nil && f.lit {
@@ -913,6 +918,7 @@ func (c *checker) loopGlobs(name string, items []field) {
 	if c.globVals == nil {
 		c.globVals = map[string][]string{}
 	}
+	c.define(name)
 	delete(c.globVals, name)
 	if len(items) == 0 || len(items) > maxLoopValues {
 		return
@@ -925,4 +931,33 @@ func (c *checker) loopGlobs(name string, items []field) {
 		vals = append(vals, it.val)
 	}
 	c.globVals[name] = vals
+}
+
+// region walks a part of the text that may not run, or runs in a subshell
+// (a branch, a loop body, the right side of && and ||, a pipeline part, a
+// substitution, a background job): a variable first assigned inside is not
+// certainly assigned after it, so its value may come from outside the text.
+func (c *checker) region(walk func()) {
+	c.regions = append(c.regions, nil)
+	walk()
+	top := c.regions[len(c.regions)-1]
+	c.regions = c.regions[:len(c.regions)-1]
+	for _, name := range top {
+		delete(c.defined, name)
+	}
+}
+
+// define notes that name is certainly assigned from here on (within the
+// enclosing region).
+func (c *checker) define(name string) {
+	if c.defined == nil {
+		c.defined = map[string]bool{}
+	}
+	if c.defined[name] {
+		return
+	}
+	c.defined[name] = true
+	if n := len(c.regions); n > 0 {
+		c.regions[n-1] = append(c.regions[n-1], name)
+	}
 }
