@@ -386,9 +386,7 @@ func (c *checker) protectArgs(args []field, name, text string) {
 			// built from variables: each value the text shows, or what it looks like
 			vals := c.possibleValues(f.w.Parts)
 			for _, v := range vals {
-				if p, ok := argPath(v); ok {
-					c.protectArgs([]field{litField(p)}, name, text)
-				}
+				c.protectArgs([]field{litField(v)}, name, text)
 			}
 			if vals == nil && protectedShape(c.skeleton(f.w.Parts)) {
 				c.add(Finding{Code: CodeProtected, Command: text,
@@ -400,12 +398,10 @@ func (c *checker) protectArgs(args []field, name, text string) {
 		if !f.lit || f.glob || f.val == "" {
 			continue
 		}
-		v, ok := argPath(f.val)
+		g, ok := pathField(f)
 		if !ok {
 			continue
 		}
-		g := f
-		g.val = v
 		ps, known := c.resolveAll(g)
 		if !known {
 			continue
@@ -788,14 +784,18 @@ func (c *checker) readArgs(argv []field, name, text string) {
 			c.checkRead(f, text, deep) // its possible values, if the text shows them
 			continue
 		}
-		v, ok := argPath(f.val)
-		if !ok {
-			continue
+		if g, ok := pathField(f); ok {
+			c.checkRead(g, text, deep)
 		}
-		g := f
-		g.val = v
-		c.checkRead(g, text, deep)
 	}
+}
+
+// pathField is the argument f with its value replaced by the path it names
+// (argPath), or false when it names none.
+func pathField(f field) (field, bool) {
+	v, ok := argPath(f.val)
+	f.val = v
+	return f, ok
 }
 
 // argPath is the path an argument may name: the argument itself, the value
