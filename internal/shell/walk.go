@@ -879,8 +879,11 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 			}
 			continue
 		}
-		if len(words) == 0 && (f.val == "-n" || f.val == "-e" || f.val == "-E") {
+		if len(words) == 0 && (f.val == "-n" || f.val == "-E") {
 			continue
+		}
+		if len(words) == 0 && f.val == "-e" || strings.Contains(f.val, "\\") {
+			return "", false // echo -e, or escapes some echos expand: the output is not the text
 		}
 		words = append(words, f.val)
 	}

@@ -992,7 +992,12 @@ func (c *checker) programOpts(args []field, name, text string, x ctx) {
 			if !a.lit {
 				continue
 			}
-			if k, val, ok := strings.Cut(strings.TrimPrefix(v, "-o"), "="); strings.HasPrefix(v, "-o") && ok {
+			kv := strings.TrimSpace(strings.TrimPrefix(v, "-o"))
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				k, val, ok = strings.Cut(kv, " ") // ssh also takes "Key Value"
+			}
+			if strings.HasPrefix(v, "-o") && ok {
 				switch strings.ToLower(strings.TrimSpace(k)) {
 				case "proxycommand", "localcommand", "knownhostscommand":
 					c.nestedText(litField(val), x, name+" -o "+k, text)
