@@ -490,7 +490,7 @@ func (c *checker) paramCode(p *syntax.ParamExp) {
 				return // ${!a[@]}: the keys of an array
 			}
 		}
-		if v, ok := c.vars[p.Param.Value]; ok && isName(v) {
+		if v, ok := c.vars[p.Param.Value]; ok && syntax.ValidName(v) {
 			return
 		}
 		c.add(Finding{Code: CodeDynamic, Command: c.wordText(p),
@@ -498,18 +498,6 @@ func (c *checker) paramCode(p *syntax.ParamExp) {
 	}
 }
 
-// isName reports a plain variable name.
-func isName(s string) bool {
-	if s == "" || s[0] >= '0' && s[0] <= '9' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isWordByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
 
 func isAllIndex(e syntax.ArithmExpr) bool {
 	w, ok := e.(*syntax.Word)

@@ -764,7 +764,7 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 		}
 		if a.Name != nil {
 			argv = append(argv, litField(c.wordText(a)))
-			if !isName(a.Name.Value) {
+			if !syntax.ValidName(a.Name.Value) {
 				c.add(Finding{Code: CodeDynamic, Command: c.wordText(d),
 					Message: fmt.Sprintf("%s %s: the names it declares are not written out, so they cannot be followed", d.Variant.Value, a.Name.Value)})
 			}
@@ -785,7 +785,7 @@ func (c *checker) declLiteral(v, flags, cmd string, x ctx) {
 	if i := strings.IndexByte(base, '['); i >= 0 {
 		base = base[:i]
 	}
-	if !isName(base) {
+	if !syntax.ValidName(base) {
 		c.add(Finding{Code: CodeDynamic, Command: cmd + " " + v,
 			Message: fmt.Sprintf("%s %s: the names it declares are not written out, so they cannot be followed", cmd, v)})
 		return
