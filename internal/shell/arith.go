@@ -498,7 +498,6 @@ func (c *checker) paramCode(p *syntax.ParamExp) {
 	}
 }
 
-
 func isAllIndex(e syntax.ArithmExpr) bool {
 	w, ok := e.(*syntax.Word)
 	return ok && (w.Lit() == "@" || w.Lit() == "*")
