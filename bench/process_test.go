@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -38,6 +39,9 @@ type variant struct {
 	env   []string
 	times []time.Duration
 	want  int
+	// faults are the child's minor page faults per run: in a fresh process
+	// most of the start-up cost is the kernel mapping pages on first touch.
+	faults []int64
 }
 
 func BenchmarkProcess(b *testing.B) {
@@ -93,10 +97,13 @@ func BenchmarkProcess(b *testing.B) {
 			b.Fatalf("%s exited %d: %s", v.name, code, out.String())
 		}
 		v.times = append(v.times, d)
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			v.faults = append(v.faults, ru.Minflt)
+		}
 	}
 	for _, v := range vs { // warm the page cache and create keys
 		run(v)
-		v.times = nil
+		v.times, v.faults = nil, nil
 	}
 	runtime.GC()
 	b.ResetTimer()
@@ -110,10 +117,19 @@ func BenchmarkProcess(b *testing.B) {
 	for _, v := range vs {
 		m := median(v.times)
 		b.ReportMetric(float64(m.Microseconds())/1000, v.name+"-ms")
+		if len(v.faults) > 0 {
+			b.ReportMetric(float64(medianInt(v.faults)), v.name+"-faults")
+		}
 		if v != vs[0] {
 			b.ReportMetric(float64(m)/float64(base), v.name+"/empty")
 		}
 	}
+}
+
+func medianInt(xs []int64) int64 {
+	s := append([]int64(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
 
 func median(ts []time.Duration) time.Duration {
