@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -80,8 +79,6 @@ func (r *evalRun) checkIssuer(p *passport.Passport) *eval.Decision {
 	}
 	return nil
 }
-
-var _ = ed25519.PublicKeySize
 
 // stateView adapts a store transaction to the evaluator's read-only view.
 type stateView struct {
