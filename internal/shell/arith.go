@@ -34,7 +34,8 @@ const (
 	varTainted varState = 2 // some value assigned was not (this sticks)
 )
 
-// setVar records an assignment to name; a non-inert value taints it for the
+// setVar records an assignment to name (every kind of assignment comes
+// here); a non-inert value taints it for the
 // rest of the text, whatever is assigned later, since a branch or loop may
 // have skipped the later assignment.
 func (c *checker) setVar(name string, inert bool) {
@@ -42,6 +43,7 @@ func (c *checker) setVar(name string, inert bool) {
 		return
 	}
 	c.define(name)
+	delete(c.vars, name) // no longer the for loop's value
 	if c.vals == nil {
 		c.vals = map[string]varState{}
 	}

@@ -111,6 +111,9 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 		if r == nil || !c.tick() {
 			continue
 		}
+		if r.N != nil && strings.HasPrefix(r.N.Value, "{") {
+			c.namedFd(strings.TrimSuffix(r.N.Value[1:], "}"), c.wordText(r), x)
+		}
 		c.wordSubst(r.Word, x)
 		c.wordSubst(r.Hdoc, x)
 		if r.Hdoc != nil && r.Word != nil {
@@ -147,6 +150,25 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 			}
 		}
 	}
+}
+
+// namedFd checks {name}>file: bash assigns the new descriptor's number to
+// name, evaluating a subscript in it, so it is an assignment like any other
+// ({BASH_CMDS[ls]}<file changes what ls runs).
+func (c *checker) namedFd(name, text string, x ctx) {
+	c.checkName(name, text)
+	base := name
+	if i := strings.IndexByte(base, '['); i >= 0 {
+		base = base[:i]
+	}
+	if !syntax.ValidName(base) {
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s: the variable it sets is not written out, so it cannot be followed", text)})
+		return
+	}
+	c.assignName(base, x, text)
+	c.valueUnknown(base)
+	c.setVar(base, true) // a descriptor number
 }
 
 // neutral builtins change only the shell's own state; they need no entry in

@@ -108,10 +108,7 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 			base = base[:i]
 		}
 		c.assignName(base, x, text)
-		if c.litsUnknown == nil {
-			c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
-		}
-		c.litsUnknown[base] = true
+		c.valueUnknown(base)
 		if c.intVars[base] {
 			c.arithDenyIn(text, "the value "+name+" gives "+base, base+" is declared integer and the value is not known")
 		}

@@ -317,6 +317,12 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 				c.wordSubst(w, x)
 				items = append(items, c.fields(w)...)
 			}
+			if !l.InPos.IsValid() {
+				items = []field{{text: `"$@"`, val: `"$@"`}} // for x; do: the positional parameters
+			}
+			if n.Select {
+				items = append(items, litField("")) // select: an answer not in the list sets ""
+			}
 			c.assignName(l.Name.Value, x, "for "+l.Name.Value)
 			inert := true
 			for _, w := range l.Items {
@@ -463,15 +469,12 @@ const maxLoopValues = 8
 // forEach walks body once per value of a for loop's variable when all
 // values are literals, so "$f" in the body is known; otherwise once with
 // the variable unknown.
+//
+// After the loop the variable holds one of the values (the last, or any
+// other after a break), or what it held before when the list is empty:
+// paths built from it are checked by all of them.
 func (c *checker) forEach(name string, items []field, body func()) {
-	prev, had := c.vars[name]
-	defer func() {
-		if had {
-			c.vars[name] = prev
-		} else {
-			delete(c.vars, name)
-		}
-	}()
+	defer c.loopDone(name, items)
 	if c.vars == nil {
 		c.vars = map[string]string{}
 	}
@@ -487,6 +490,29 @@ func (c *checker) forEach(name string, items []field, body func()) {
 	for _, it := range items {
 		c.vars[name] = it.val
 		body()
+	}
+}
+
+// loopDone records the values a loop's variable may hold after the loop.
+func (c *checker) loopDone(name string, items []field) {
+	delete(c.vars, name)
+	allKnown, allLit := true, true
+	for _, it := range items {
+		allKnown = allKnown && it.known()
+		allLit = allLit && it.lit
+	}
+	if c.lits == nil {
+		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
+	}
+	switch {
+	case allKnown:
+		for _, it := range items {
+			c.lits[name] = append(c.lits[name], it.val)
+		}
+	case allLit && c.lits[name] == nil && len(items) <= maxLoopValues:
+		// globs: the patterns loopGlobs kept stand for every value
+	default:
+		c.valueUnknown(name)
 	}
 }
 
@@ -618,7 +644,7 @@ func (c *checker) arithmExpr(e syntax.ArithmExpr, x ctx, sink bool) {
 				}
 			}
 			c.arithmExpr(n.Y, x, sink)
-			c.setVar(name, true) // the result of arithmetic is a number
+			c.arithSets(name, c.wordText(n), x)
 			return
 		}
 		c.arithmExpr(n.X, x, sink)
@@ -629,7 +655,7 @@ func (c *checker) arithmExpr(e syntax.ArithmExpr, x ctx, sink bool) {
 			if !c.varInertNow(name) {
 				c.arithDeny(c.wordText(n.X), c.whyNotInert(name))
 			}
-			c.setVar(name, true)
+			c.arithSets(name, c.wordText(n), x)
 			return
 		}
 		c.arithmExpr(n.X, x, sink)
@@ -643,6 +669,18 @@ func (c *checker) arithmExpr(e syntax.ArithmExpr, x ctx, sink bool) {
 		}
 		c.wordSubst(n, x)
 	}
+}
+
+// arithSets records that arithmetic assigns name a number. Like any
+// assignment it is checked against the variables that run code:
+// (( PATH = 3 )) and (( BASH_CMDS[ls] = 3 )) change what a name runs.
+func (c *checker) arithSets(name, text string, x ctx) {
+	if name == "" {
+		return
+	}
+	c.assignName(name, x, text)
+	c.valueUnknown(name)
+	c.setVar(name, true) // the result of arithmetic is a number
 }
 
 func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
@@ -719,8 +757,8 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 			}
 		}
 		if name != "" && !a.Naked {
+			c.recordLit(name, a) // before setVar forgets a loop value the new one may use
 			c.setVar(name, inert)
-			c.recordLit(name, a)
 		}
 		if a.Name != nil && !a.Naked {
 			if v := c.field(a.Value); a.Value == nil || a.Array != nil || a.Index != nil || a.Append || !v.lit || !c.harmlessValue(a.Name.Value, v.val) {
@@ -900,6 +938,12 @@ func (c *checker) paramAssign(p *syntax.ParamExp, x ctx) {
 		c.sinkWord(p.Exp.Word)
 	}
 	c.setVar(name, c.intVars[name] || c.wordInert(p.Exp.Word))
+	c.valueUnknown(name)
+}
+
+// valueUnknown notes that the text gives name a value it does not show, so
+// paths built from name are not checked by the literal values it was given.
+func (c *checker) valueUnknown(name string) {
 	if c.litsUnknown == nil {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}

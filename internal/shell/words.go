@@ -224,7 +224,9 @@ func unescapeDouble(s string) string {
 }
 
 // ansiC decodes the body of $'...'. It reports false for an escape it does
-// not know, so the caller treats the word as dynamic.
+// not know, so the caller treats the word as dynamic. A NUL ends the value
+// there, as in bash, whose strings cannot hold one: $'/bin/touch\0/../ls'
+// is /bin/touch.
 func ansiC(s string) (string, bool) {
 	if !strings.Contains(s, `\`) {
 		return s, true
@@ -276,6 +278,9 @@ func ansiC(s string) (string, bool) {
 			n, err := strconv.ParseUint(s[start:j], base, 32)
 			if err != nil {
 				return b.String(), false
+			}
+			if n == 0 {
+				return b.String(), true
 			}
 			if e == 'u' || e == 'U' {
 				if !utf8.ValidRune(rune(n)) {
