@@ -257,6 +257,9 @@ func TestWords(t *testing.T) {
 		{`~/bin/aport eval`, []string{"/home/dev/bin/aport", "eval"}, true},
 		{`$APORT eval`, []string{"$APORT", "eval"}, true},
 		{`a\ b c`, []string{"a b", "c"}, true},
+		// an argument that looks like an assignment: ~ after = and after a colon (bash 5.2)
+		{`dd of=~/x of=~ p=~/a:~/b:x~`, []string{"dd", "of=/home/dev/x", "of=/home/dev", "p=/home/dev/a:/home/dev/b:x~"}, true},
+		{`echo --o=~/x 1a=~/x of=~"/x" of=\~/x of=a\:~/x`, []string{"echo", "--o=~/x", "1a=~/x", "of=~/x", "of=~/x", "of=a:~/x"}, true},
 		{`aport eval; rm -rf /`, nil, false},
 		{`aport eval > /tmp/x`, nil, false},
 		{`X=1 aport eval`, nil, false},

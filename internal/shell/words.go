@@ -48,7 +48,7 @@ func (c *checker) wordText(n syntax.Node) string {
 func (c *checker) fields(w *syntax.Word) []field {
 	text := c.wordText(w)
 	if !syntax.SplitBraces(w) {
-		f := c.partsField(w.Parts, text)
+		f := c.argField(w.Parts, text)
 		f.w = w
 		return []field{f}
 	}
@@ -58,7 +58,7 @@ func (c *checker) fields(w *syntax.Word) []field {
 	}
 	out := make([]field, 0, len(alts))
 	for _, parts := range alts {
-		f := c.partsField(parts, text)
+		f := c.argField(parts, text)
 		f.text, f.w = text, w
 		out = append(out, f)
 	}
@@ -79,14 +79,25 @@ func (c *checker) field(w *syntax.Word) field {
 func (c *checker) partsField(parts []syntax.WordPart, text string) field {
 	f := field{text: text, lit: true}
 	var b strings.Builder
-	c.partsValue(parts, false, &b, &f)
+	c.partsValue(parts, false, false, &b, &f)
+	f.val = b.String()
+	return f
+}
+
+// argField is partsField for a command's argument, where bash also expands
+// a tilde in a word that looks like an assignment (of=~/x).
+func (c *checker) argField(parts []syntax.WordPart, text string) field {
+	f := field{text: text, lit: true}
+	var b strings.Builder
+	c.partsValue(parts, false, true, &b, &f)
 	f.val = b.String()
 	return f
 }
 
 // partsValue appends the value of parts to b and clears f.lit when a part
-// is not known statically.
-func (c *checker) partsValue(parts []syntax.WordPart, quoted bool, b *strings.Builder, f *field) {
+// is not known statically. arg says parts are a command's argument.
+func (c *checker) partsValue(parts []syntax.WordPart, quoted, arg bool, b *strings.Builder, f *field) {
+	assignLike := false
 	for i, part := range parts {
 		switch p := part.(type) {
 		case *syntax.Lit:
@@ -94,6 +105,9 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted bool, b *strings.Bu
 			if quoted {
 				b.WriteString(unescapeDouble(v))
 				continue
+			}
+			if arg && (i == 0 || assignLike) {
+				v, assignLike = c.assignTildes(v, i == 0, i == len(parts)-1, f)
 			}
 			if i == 0 && strings.HasPrefix(v, "~") {
 				end := strings.IndexByte(v, '/')
@@ -134,7 +148,7 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted bool, b *strings.Bu
 				b.WriteString(p.Value)
 			}
 		case *syntax.DblQuoted:
-			c.partsValue(p.Parts, true, b, f)
+			c.partsValue(p.Parts, true, false, b, f)
 		case *syntax.ParamExp:
 			if simpleParam(p) && p.Param != nil {
 				if v, ok := c.vars[p.Param.Value]; ok {
@@ -164,6 +178,84 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted bool, b *strings.Bu
 			b.WriteString(c.wordText(part))
 		}
 	}
+}
+
+// assignTildes expands the tildes bash expands in an argument that looks
+// like an assignment (dd of=~/x, PATH=~/bin:~/sbin; bash does this outside
+// POSIX mode): right after the first = and after each unquoted colon. v is
+// an unquoted literal part of the word, first says it is the first part
+// (where the name= must be), last that no part follows. It returns v with
+// those tildes replaced (escaped for unescapeUnquoted) and whether the word
+// is such an argument.
+func (c *checker) assignTildes(v string, first, last bool, f *field) (string, bool) {
+	start := 0
+	if first {
+		n := 0
+		for n < len(v) && isWordByte(v[n]) {
+			n++
+		}
+		if n == 0 || n == len(v) || v[n] != '=' || (v[0] >= '0' && v[0] <= '9') {
+			return v, false
+		}
+		start = n + 1
+	}
+	var b strings.Builder
+	b.WriteString(v[:start])
+	eligible := first // right after the =, or after an unquoted colon
+	for j := start; j < len(v); j++ {
+		ch := v[j]
+		if ch == '\\' && j+1 < len(v) {
+			b.WriteString(v[j : j+2])
+			j++
+			eligible = false
+			continue
+		}
+		if ch != '~' || !eligible {
+			b.WriteByte(ch)
+			eligible = ch == ':'
+			continue
+		}
+		eligible = false
+		end := j + strings.IndexAny(v[j:]+"/", "/:")
+		if end == len(v) && !last {
+			b.WriteByte(ch) // ~"..." : a quoted tilde-prefix is not expanded
+			continue
+		}
+		switch v[j:end] {
+		case "~":
+			if c.env.Home == "" {
+				f.lit = false
+			}
+			b.WriteString(escapeUnquoted(c.env.Home))
+		case "~+":
+			d := c.cwdOne()
+			if d == "" {
+				f.lit = false
+			}
+			b.WriteString(escapeUnquoted(d))
+		default: // ~user, ~-: not known here
+			f.lit = false
+			b.WriteString(v[j:end])
+		}
+		j = end - 1
+	}
+	return b.String(), true
+}
+
+// escapeUnquoted escapes what unescapeUnquoted would read as an escape or a
+// glob in s.
+func escapeUnquoted(s string) string {
+	if !strings.ContainsAny(s, `\*?[`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(`\*?[`, s[i]) >= 0 {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
 
 // simpleParam reports $name or ${name} without any operator.
