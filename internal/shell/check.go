@@ -421,6 +421,55 @@ func (c *checker) heredocEnd(r *syntax.Redirect) {
 			return
 		}
 	}
+	if lit, ok := r.Word.Parts[0].(*syntax.Lit); ok && len(r.Word.Parts) == 1 && !strings.Contains(lit.Value, `\`) {
+		c.heredocJoins(r, delim)
+	}
+}
+
+// heredocJoins checks a here-document with an unquoted delimiter, whose
+// lines bash joins at a backslash-newline before it compares them with the
+// delimiter: a joined line equal to it (tru\<newline>e) ends the document
+// early in bash and not in the parser, and a backslash before the last line
+// makes bash read on past it.
+func (c *checker) heredocJoins(r *syntax.Redirect, delim string) {
+	body := c.wordText(r.Hdoc) // up to the end of the delimiter line
+	if !strings.Contains(body, "\\\n") {
+		return
+	}
+	lines := strings.Split(body, "\n")
+	if last := lines[len(lines)-1]; last == delim || r.Op == syntax.DashHdoc && strings.TrimLeft(last, "\t") == delim {
+		lines = lines[:len(lines)-1]
+	}
+	var logical strings.Builder
+	for i, line := range lines {
+		joined := oddBackslashes(line)
+		if joined {
+			line = line[:len(line)-1]
+		}
+		logical.WriteString(line)
+		if joined && i < len(lines)-1 {
+			continue
+		}
+		l := logical.String()
+		logical.Reset()
+		if r.Op == syntax.DashHdoc {
+			l = strings.TrimLeft(l, "\t")
+		}
+		if l == delim || joined {
+			c.unparseable(c.wordText(r), "a backslash at the end of a line of the here-document joins it with the next, and bash compares the joined line with the delimiter %q where the parser does not, so the two disagree on where the document ends; quote the delimiter (<<'%s') or reword the line", delim, delim)
+			return
+		}
+	}
+}
+
+// oddBackslashes reports whether s ends in an odd number of backslashes: an
+// escaped newline follows it.
+func oddBackslashes(s string) bool {
+	n := 0
+	for n < len(s) && s[len(s)-1-n] == '\\' {
+		n++
+	}
+	return n%2 == 1
 }
 
 // gitSubcommand drops git's global options that do not change what the
