@@ -117,6 +117,51 @@ func scanSed(s string) (r sedScan, ok bool) {
 		}
 		return false
 	}
+	// regex is delimited for a regular expression, where GNU sed reads a
+	// bracket expression as a whole: s/[/]/x/ has a / inside the brackets.
+	regex := func(d byte) bool {
+		for i < len(s) {
+			switch ch := s[i]; {
+			case ch == d:
+				i++
+				return true
+			case ch == '\\':
+				i += 2
+				continue
+			case ch == '\n' && d != '\n':
+				return false
+			case ch == '[':
+				j := i + 1
+				if j < len(s) && s[j] == '^' {
+					j++
+				}
+				if j < len(s) && s[j] == ']' {
+					j++
+				}
+				for j < len(s) && s[j] != ']' {
+					if s[j] == '\n' {
+						return false
+					}
+					if s[j] == '[' && j+1 < len(s) && strings.IndexByte(":.=", s[j+1]) >= 0 {
+						end := strings.Index(s[j+2:], s[j+1:j+2]+"]")
+						if end < 0 {
+							return false
+						}
+						j += 2 + end + 2
+						continue
+					}
+					j++
+				}
+				if j >= len(s) {
+					return false
+				}
+				i = j + 1
+				continue
+			}
+			i++
+		}
+		return false
+	}
 	address := func() bool {
 		if i >= len(s) {
 			return true
@@ -130,7 +175,7 @@ func scanSed(s string) (r sedScan, ok bool) {
 			i++
 		case ch == '/':
 			i++
-			if !delimited('/') {
+			if !regex('/') {
 				return false
 			}
 			for i < len(s) && (s[i] == 'I' || s[i] == 'M') {
@@ -142,7 +187,7 @@ func scanSed(s string) (r sedScan, ok bool) {
 			}
 			d := s[i+1]
 			i += 2
-			if !delimited(d) {
+			if !regex(d) {
 				return false
 			}
 			for i < len(s) && (s[i] == 'I' || s[i] == 'M') {
@@ -216,7 +261,7 @@ func scanSed(s string) (r sedScan, ok bool) {
 			}
 			d := s[i]
 			i++
-			if !delimited(d) || !delimited(d) {
+			if cmd == 'y' && (!delimited(d) || !delimited(d)) || cmd == 's' && (!regex(d) || !delimited(d)) {
 				return r, false
 			}
 			if cmd == 'y' {

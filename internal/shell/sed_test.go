@@ -32,6 +32,14 @@ func TestScanSed(t *testing.T) {
 		{`s/a/b/w /home/dev/.claude/settings.json`, sedScan{writes: []string{"/home/dev/.claude/settings.json"}}},
 		{`1r /home/dev/.ssh/id_rsa`, sedScan{reads: []string{"/home/dev/.ssh/id_rsa"}}},
 		{`$W log.txt`, sedScan{writes: []string{"log.txt"}}},
+		// GNU sed reads a bracket expression whole: the delimiter inside it does not end the regex
+		{`s/[/]/ t/e`, sedScan{exec: []string{""}}},
+		{`s/[/]/ t/w /home/dev/.aport/passport.json`, sedScan{writes: []string{"/home/dev/.aport/passport.json"}}},
+		{`/[/]/e whoami`, sedScan{exec: []string{"whoami"}}},
+		{`s/[]/]/x/;s/[^]/]/x/;s/[[:alpha:]/]/x/;s/[[.-.]/]/x/;s/[[/]/x/;s/[\/]/x/g`, sedScan{}},
+		{`s|[|]|x|`, sedScan{}},
+		{`\,[,],d`, sedScan{}},
+		{`y/[/]/`, sedScan{}},
 	} {
 		got, ok := scanSed(tc.script)
 		if !ok {
@@ -42,7 +50,7 @@ func TestScanSed(t *testing.T) {
 			t.Errorf("scanSed(%q) = %+v, want %+v", tc.script, got, tc.want)
 		}
 	}
-	for _, bad := range []string{`s/a/b`, `k`, `s`, `/unterminated`} {
+	for _, bad := range []string{`s/a/b`, `k`, `s`, `/unterminated`, `s/[a/b/x/`, `s/[[:alpha/]/x/`} {
 		if _, ok := scanSed(bad); ok {
 			t.Errorf("scanSed(%q) understood, want not", bad)
 		}
