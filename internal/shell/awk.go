@@ -97,86 +97,162 @@ func (c *checker) checkAwk(args []field, name, text string) {
 // awkEffects reports what an awk program does beyond reading its input and
 // printing: "runs a command", "writes a file", "reads a file", "loads code",
 // or "" for none. It skips strings, regular expressions and comments.
+//
+// Whether a / starts a regular expression or divides depends on awk's
+// grammar, not on the characters before it (print /x/ is a regex, a / b a
+// division, and after a closing parenthesis it can be either). Where the
+// previous character does not settle it, both readings are followed, so a
+// program cannot hide a call in what one reading takes for a string or a
+// regex. The readings are states (position, previous character, print
+// statement, parenthesis depth) each scanned once.
 func awkEffects(prog string) string {
-	prev := byte('{') // the last significant character: decides whether / starts a regex
-	inPrint := false  // in a print or printf statement, where > and | redirect
-	depth := 0        // parentheses inside the statement
-	for i := 0; i < len(prog); i++ {
-		ch := prog[i]
-		switch {
-		case ch == '"':
-			for i++; i < len(prog) && prog[i] != '"'; i++ {
-				if prog[i] == '\\' {
-					i++
-				}
-			}
-			prev = '"'
+	type state struct {
+		i, depth int
+		prev     byte
+		inPrint  bool
+	}
+	seen := map[state]bool{}
+	work := []state{{prev: '{'}}
+	for len(work) > 0 {
+		st := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[st] {
 			continue
-		case ch == '#':
-			for i < len(prog) && prog[i] != '\n' {
-				i++
-			}
-			continue
-		case ch == '/' && strings.IndexByte("{(,;!~&|\n=?:", prev) >= 0:
-			for i++; i < len(prog) && prog[i] != '/'; i++ {
-				switch prog[i] {
-				case '\\':
-					i++
-				case '[':
-					for i++; i < len(prog) && prog[i] != ']'; i++ {
-						if prog[i] == '\\' {
-							i++
-						}
+		}
+		seen[st] = true
+		if len(seen) > 4*len(prog)+64 {
+			return "is too intricate to read"
+		}
+		prev, inPrint, depth := st.prev, st.inPrint, st.depth
+	scan:
+		for i := st.i; i < len(prog); i++ {
+			ch := prog[i]
+			switch {
+			case ch == '\\' && i+1 < len(prog) && prog[i+1] == '\n':
+				i++ // a continued line
+				continue
+			case ch == '"':
+				for i++; i < len(prog) && prog[i] != '"'; i++ {
+					if prog[i] == '\\' {
+						i++
+					} else if prog[i] == '\n' {
+						break scan // a newline in a string: not this reading
 					}
 				}
-			}
-			prev = '/'
-			continue
-		case ch == '@':
-			return "loads code (@load, @include)"
-		case isWordByte(ch):
-			j := i
-			for j < len(prog) && isWordByte(prog[j]) {
-				j++
-			}
-			switch prog[i:j] {
-			case "system":
-				return "runs a command (system())"
-			case "print", "printf":
-				inPrint, depth = true, 0
-			case "getline":
-				k := j // getline [var] < file
-				for k < len(prog) && (prog[k] == ' ' || prog[k] == '\t' || isWordByte(prog[k]) || prog[k] == '$') {
-					k++
-				}
-				if k < len(prog) && prog[k] == '<' {
-					return "reads a file (getline <)"
-				}
-			}
-			i = j - 1
-			prev = 'a'
-			continue
-		case ch == '(':
-			depth++
-		case ch == ')':
-			depth--
-		case ch == ';' || ch == '}' || ch == '{' || ch == '\n':
-			inPrint = false
-		case ch == '|':
-			if i+1 < len(prog) && prog[i+1] == '|' {
-				i++ // ||
-				prev = '|'
+				prev = '"'
 				continue
+			case ch == '#':
+				for i < len(prog) && prog[i] != '\n' {
+					i++
+				}
+				i-- // the newline ends the statement
+				continue
+			case ch == '/':
+				end := awkRegexEnd(prog, i)
+				if strings.IndexByte("{(,;!~&|\n=?:", prev) >= 0 {
+					if end < 0 {
+						break scan
+					}
+					i, prev = end, '/'
+					continue
+				}
+				// a division here, or a regex: follow both
+				if end >= 0 {
+					work = append(work, state{i: end + 1, prev: '/', inPrint: inPrint, depth: depth})
+				}
+			case ch == '@':
+				return "loads code (@load, @include)"
+			case isWordByte(ch):
+				j := i
+				for j < len(prog) && isWordByte(prog[j]) {
+					j++
+				}
+				switch prog[i:j] {
+				case "system":
+					return "runs a command (system())"
+				case "print", "printf":
+					inPrint, depth = true, 0
+				case "getline":
+					if awkGetlineFile(prog[j:]) {
+						return "reads a file (getline <)"
+					}
+				}
+				i = j - 1
+				prev = 'a'
+				continue
+			case ch == '(':
+				depth++
+			case ch == ')':
+				depth--
+			case ch == ';' || ch == '}' || ch == '{' || ch == '\n':
+				inPrint = false
+			case ch == '|':
+				if i+1 < len(prog) && prog[i+1] == '|' {
+					i++ // ||
+					prev = '|'
+					continue
+				}
+				return "runs a command (a pipe)"
+			case ch == '>':
+				if inPrint && depth == 0 {
+					return "writes a file (print >)"
+				}
 			}
-			return "runs a command (a pipe)"
-		case ch == '>':
-			if inPrint && depth == 0 {
-				return "writes a file (print >)"
+			if ch != ' ' && ch != '\t' {
+				prev = ch
 			}
-		}
-		if ch != ' ' && ch != '\t' {
-			prev = ch
 		}
 	}
 	return ""
+}
+
+// awkRegexEnd is the index of the / that closes the regular expression
+// opening at prog[i], or -1 when none does on the same line.
+func awkRegexEnd(prog string, i int) int {
+	for i++; i < len(prog); i++ {
+		switch prog[i] {
+		case '/':
+			return i
+		case '\n':
+			return -1
+		case '\\':
+			i++
+		case '[':
+			for i++; i < len(prog) && prog[i] != ']'; i++ {
+				if prog[i] == '\\' {
+					i++
+				} else if prog[i] == '\n' {
+					return -1
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// awkGetlineFile reports whether the text after getline redirects it from a
+// file: a < before the statement or the enclosing parenthesis ends, outside
+// brackets (getline x < f, getline a[i] < f).
+func awkGetlineFile(rest string) bool {
+	depth := 0
+	for k := 0; k < len(rest); k++ {
+		switch rest[k] {
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth--
+			if depth < 0 {
+				return false
+			}
+		case ';', '}', '{', '\n':
+			if depth == 0 {
+				return false
+			}
+		case '<':
+			if depth == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -74,6 +74,17 @@ func TestAwkEffects(t *testing.T) {
 		`{printf "%s\n", $0 >> f}`:                   "writes a file (print >)",
 		`BEGIN{while ((getline l < f) > 0) print l}`: "reads a file (getline <)",
 		`@load "filefuncs"`:                          "loads code (@load, @include)",
+		// a continued line is not the end of a statement, and / after print starts a regex
+		"BEGIN { x = 1 \\\n/ 1; system(\"id\"); y = 2 / 1 }": "runs a command (system())",
+		"BEGIN { print \"x\" \\\n> \"/tmp/out\" }":           "writes a file (print >)",
+		`BEGIN { print /"/ ; system("id") ; print "" }`:      "runs a command (system())",
+		`{ print $1 / 2 / 1; system("id") }`:                 "runs a command (system())",
+		`{ getline a[1] < "/etc/shadow" }`:                   "reads a file (getline <)",
+		`{ print $1/$2, $3/$4 }`:                             "",
+		`{ n = a/b; print "a|b" }`:                           "",
+		`{ x = (a) / 2; s = "1|2" }`:                         "",
+		`{ print $1/2 " | " $3/4 }`:                          "",
+		"{ s = \"a\\\nb|c\" }":                               "",
 	} {
 		if got := awkEffects(prog); got != want {
 			t.Errorf("awkEffects(%q) = %q, want %q", prog, got, want)
