@@ -406,6 +406,14 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 			}
 			rest = rest[1:]
 		}
+		if hasSplit && split.lit && strings.ContainsAny(split.val, `\$`) {
+			// env's own escapes (\_ is a separator, \c ends the string) and
+			// ${VAR} are not the shell's, so the shell parser would read
+			// other words than env runs
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: env -S splits %q with its own escapes and variable expansion, which differ from the shell's, so what it runs cannot be checked; write the command out without -S", text, split.val)})
+			return
+		}
 		if hasSplit {
 			parts := []field{split}
 			for _, f := range rest {
