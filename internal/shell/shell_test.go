@@ -295,3 +295,32 @@ func TestBashGlob(t *testing.T) {
 		}
 	}
 }
+
+// TestXargsItems: the arguments GNU xargs 4.9 passed for each input (checked
+// with printf '[%s]' as the command).
+func TestXargsItems(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		m    xargsMode
+		want []string
+	}{
+		{"a 'b c' \"d e\" f\\ g h\\'i\n", xargsMode{}, []string{"a", "b c", "d e", "f g", "h'i"}},
+		{" \"x y\" z\n  w v\n", xargsMode{replace: "{}"}, []string{"x y z", "w v"}},
+		{"a b,c d,", xargsMode{delim: litField(","), hasDelim: true}, []string{"a b", "c d"}},
+		{"a\\nb", xargsMode{delim: litField(`\n`), hasDelim: true}, []string{`a\nb`}},
+		{"a,b", xargsMode{delim: litField(`\x2c`), hasDelim: true}, []string{"a", "b"}},
+		{"a 'b\n", xargsMode{}, []string{"a"}},
+		{"a\\\nb c", xargsMode{}, []string{"a\nb", "c"}},
+		{"x\n\n y \n", xargsMode{}, []string{"x", "y"}},
+		{"a\x00b c\x00", xargsMode{null: true}, []string{"a", "b c"}},
+		{"'' x", xargsMode{}, []string{"", "x"}},
+	} {
+		got, ok := xargsItems(tc.in, tc.m)
+		if !ok || strings.Join(got, "|") != strings.Join(tc.want, "|") || len(got) != len(tc.want) {
+			t.Errorf("xargsItems(%q, %+v) = %q, %v; want %q", tc.in, tc.m, got, ok, tc.want)
+		}
+	}
+	if _, ok := xargsItems("a", xargsMode{delim: litField(`\q`), hasDelim: true}); ok {
+		t.Error("xargsItems with delimiter \\q: read, want not")
+	}
+}

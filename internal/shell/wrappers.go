@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -492,7 +493,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		}
 		c.nestedText(joinFields(rest), x, "watch", text)
 	case "xargs":
-		i, lit := scanOpts(args, "adEILnPs", " arg-file delimiter eof replace max-lines max-args max-procs max-chars process-slot-var ", nil)
+		i, m, lit := parseXargs(args)
 		if !lit {
 			dynamic()
 			return
@@ -512,27 +513,24 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				return
 			}
 		}
-		if x.hasStdin {
-			// the operands are known when standard input is (echo PATH | xargs rm)
-			replace := ""
-			scanOpts(args, "adEILnPs", " arg-file delimiter eof replace max-lines max-args max-procs max-chars process-slot-var ", func(o string, v field) {
-				switch o {
-				case "-I", "--replace":
-					replace = v.val
-				case "-i":
-					replace = "{}"
-				}
-			})
-			words := strings.Fields(x.stdin)
-			if replace == "" {
+		if x.hasStdin && !m.argFile {
+			// the operands are known when standard input is (echo PATH | xargs rm),
+			// split as xargs splits them
+			words, ok := xargsItems(x.stdin, m)
+			if !ok {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: the delimiter %s is not one aport reads, so the arguments xargs builds cannot be checked; write them out", text, m.delim.display())})
+				return
+			}
+			if m.replace == "" {
 				rest = append(append([]field(nil), rest...), litFields(words)...)
 			} else {
 				for _, w := range words {
 					one := make([]field, len(rest))
 					for k, f := range rest {
 						one[k] = f
-						if f.lit && strings.Contains(f.val, replace) {
-							one[k] = litField(strings.ReplaceAll(f.val, replace, w))
+						if f.lit && strings.Contains(f.val, m.replace) {
+							one[k] = litField(strings.ReplaceAll(f.val, m.replace, w))
 						}
 					}
 					y := x
@@ -1081,4 +1079,194 @@ func findNames(args []field) []string {
 		}
 	}
 	return names
+}
+
+// xargsMode is how xargs reads its input, from its options.
+type xargsMode struct {
+	replace  string // -I, -i: one command per line, with this string replaced by it
+	null     bool   // -0: items end at a NUL
+	delim    field  // -d: items end at this character
+	hasDelim bool
+	argFile  bool // -a: items come from a file, not standard input
+}
+
+// parseXargs reads xargs's options up to the command. GNU xargs's -e, -i
+// and -l take a value only when it is attached (-i% sets % as the replace
+// string); --eof, --replace and --max-lines only after =.
+func parseXargs(args []field) (int, xargsMode, bool) {
+	var m xargsMode
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !a.lit {
+			return i, m, false
+		}
+		v := a.val
+		if v == "--" {
+			return i + 1, m, true
+		}
+		if len(v) < 2 || v[0] != '-' {
+			return i, m, true
+		}
+		if strings.HasPrefix(v, "--") {
+			name, val, has := strings.Cut(v[2:], "=")
+			vf := litField(val)
+			if !has && strings.Contains(" arg-file delimiter max-args max-procs max-chars process-slot-var ", " "+name+" ") && i+1 < len(args) {
+				i++
+				vf = args[i]
+			}
+			switch name {
+			case "null":
+				m.null = true
+			case "delimiter":
+				m.delim, m.hasDelim = vf, true
+			case "arg-file":
+				m.argFile = true
+			case "replace":
+				m.replace = "{}"
+				if has {
+					m.replace = val
+				}
+			}
+			continue
+		}
+		for k := 1; k < len(v); k++ {
+			switch ch := v[k]; ch {
+			case 'a', 'd', 'E', 'I', 'L', 'n', 'P', 's':
+				vf := litField(v[k+1:])
+				if k+1 == len(v) && i+1 < len(args) {
+					i++
+					vf = args[i]
+				}
+				switch ch {
+				case 'a':
+					m.argFile = true
+				case 'd':
+					m.delim, m.hasDelim = vf, true
+				case 'I':
+					if !vf.lit {
+						return i, m, false
+					}
+					m.replace = vf.val
+				}
+				k = len(v)
+			case 'e', 'i', 'l':
+				if ch == 'i' {
+					m.replace = "{}"
+					if k+1 < len(v) {
+						m.replace = v[k+1:]
+					}
+				}
+				k = len(v)
+			case '0':
+				m.null = true
+			}
+		}
+	}
+	return len(args), m, true
+}
+
+// xargsItems splits xargs's input into the arguments it passes, as GNU
+// xargs does: at NULs with -0, at the delimiter with -d (nothing else is
+// special), and otherwise at blanks and newlines, with single and double
+// quotes grouping and a backslash escaping the next character; with -I an
+// item is a whole line, without its leading blanks. ok is false for a
+// delimiter it cannot read.
+func xargsItems(in string, m xargsMode) (items []string, ok bool) {
+	if m.null || m.hasDelim {
+		sep := "\x00"
+		if !m.null {
+			if !m.delim.lit {
+				return nil, false
+			}
+			d, ok := xargsDelim(m.delim.val)
+			if !ok {
+				return nil, false
+			}
+			sep = string([]byte{d})
+		}
+		items = strings.Split(in, sep)
+		if items[len(items)-1] == "" {
+			items = items[:len(items)-1]
+		}
+		return items, true
+	}
+	line := m.replace != ""
+	var cur strings.Builder
+	have := false
+	flush := func() {
+		if have {
+			items = append(items, cur.String())
+		}
+		cur.Reset()
+		have = false
+	}
+	var quote byte
+	for i := 0; i < len(in); i++ {
+		ch := in[i]
+		if quote != 0 {
+			switch ch {
+			case quote:
+				quote = 0
+			case '\n': // an unmatched quote: xargs stops here, without the item
+				return items, true
+			default:
+				cur.WriteByte(ch)
+			}
+			continue
+		}
+		switch {
+		case ch == '\\' && i+1 < len(in):
+			i++
+			cur.WriteByte(in[i])
+			have = true
+		case ch == '\'' || ch == '"':
+			quote, have = ch, true
+		case ch == '\n':
+			flush()
+		case ch == ' ' || ch == '\t':
+			if !line {
+				flush()
+			} else if have {
+				cur.WriteByte(ch)
+			}
+		default:
+			cur.WriteByte(ch)
+			have = true
+		}
+	}
+	flush()
+	return items, true
+}
+
+// xargsDelim decodes the value of xargs -d: one character, or a C escape.
+func xargsDelim(v string) (byte, bool) {
+	if len(v) == 1 {
+		return v[0], true
+	}
+	if len(v) < 2 || v[0] != '\\' {
+		return 0, false
+	}
+	switch v[1] {
+	case 'a':
+		return 7, len(v) == 2
+	case 'b':
+		return 8, len(v) == 2
+	case 'f':
+		return 12, len(v) == 2
+	case 'n':
+		return '\n', len(v) == 2
+	case 'r':
+		return '\r', len(v) == 2
+	case 't':
+		return '\t', len(v) == 2
+	case 'v':
+		return 11, len(v) == 2
+	case '\\':
+		return '\\', len(v) == 2
+	case 'x':
+		n, err := strconv.ParseUint(v[2:], 16, 8)
+		return byte(n), err == nil && len(v) > 2
+	}
+	n, err := strconv.ParseUint(v[1:], 8, 8)
+	return byte(n), err == nil
 }
