@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aporthq/aport/internal/pathx"
 	"github.com/aporthq/aport/internal/shell"
 )
 
@@ -40,7 +41,7 @@ func checkCommand(k *check) {
 			k.ok("max_execution_time", "timeout %d ms within %d s", ms, max)
 		}
 	}
-	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath}
+	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath, Physical: pathx.Kernel}
 	if k.env.Protect != nil {
 		env.Protected = k.env.Protect.Protected
 		env.Secret = k.env.Protect.Secret

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -54,7 +55,7 @@ func Normalize(raw, cwd, home string) (Path, error) {
 		return Path{}, err
 	}
 	unclean := joinUnclean(raw, cwd, home)
-	real, err := resolve(unclean)
+	real, err := resolve(unclean, nil)
 	if err != nil {
 		return Path{}, fmt.Errorf("%w: %s: %v", ErrUnresolvable, raw, err)
 	}
@@ -118,7 +119,11 @@ func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 // would: each existing symlink is replaced by its target before the next
 // component (so `link/..` is the parent of the link's target). Once a
 // component does not exist, the rest is appended lexically.
-func resolve(p string) (string, error) {
+//
+// proc, when not nil, is asked first about each existing component under
+// /proc: it returns the link's target and true, or an error for a link that
+// cannot be followed; ok false leaves the component to the file system.
+func resolve(p string, proc func(next string) (target string, ok bool, err error)) (string, error) {
 	done := "/"
 	rest := strings.Split(p, "/")
 	links := 0
@@ -156,9 +161,17 @@ func resolve(p string) (string, error) {
 		if links > maxLinks {
 			return "", errors.New("too many levels of symbolic links")
 		}
-		target, err := os.Readlink(next)
-		if err != nil {
-			return "", err
+		var target string
+		handled := false
+		if proc != nil && strings.HasPrefix(next, "/proc/") {
+			if target, handled, err = proc(next); err != nil {
+				return "", err
+			}
+		}
+		if !handled {
+			if target, err = os.Readlink(next); err != nil {
+				return "", err
+			}
 		}
 		if filepath.IsAbs(target) {
 			done = "/"
@@ -166,4 +179,35 @@ func resolve(p string) (string, error) {
 		rest = append(strings.Split(target, "/"), rest...)
 	}
 	return filepath.Clean(done), nil
+}
+
+// Kernel resolves an absolute path as the kernel would for a process of
+// the agent's shell working in cwd: symlinks component by component, so a
+// ".." after a link leads to the parent of the link's target (/var/run/..
+// is / where /var/run links to /run), and /proc links by what they mean for
+// that process. /proc/self/cwd is cwd (this process's /proc/self resolves to
+// its own PID, which stands for the shell's); another process's working
+// directory, and any process's file descriptors, mapped files and
+// executable, cannot be followed: ok is false.
+func Kernel(p, cwd string) (string, bool) {
+	self := strconv.Itoa(os.Getpid())
+	out, err := resolve(p, func(next string) (string, bool, error) {
+		parts := strings.Split(strings.TrimPrefix(next, "/proc/"), "/")
+		if len(parts) >= 3 && parts[1] == "task" {
+			parts = append(parts[:1], parts[3:]...) // /proc/PID/task/TID/x is /proc/PID/x
+		}
+		if len(parts) < 2 || strings.Trim(parts[0], "0123456789") != "" {
+			return "", false, nil // /proc/self, /proc/thread-self: the file system's answer
+		}
+		switch parts[1] {
+		case "root":
+			return "", false, nil
+		case "cwd":
+			if parts[0] == self && len(parts) == 2 && filepath.IsAbs(cwd) {
+				return cwd, true, nil
+			}
+		}
+		return "", false, fmt.Errorf("%s leads into a process's own view", next)
+	})
+	return out, err == nil
 }

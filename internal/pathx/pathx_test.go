@@ -187,3 +187,39 @@ func TestIsGitExec(t *testing.T) {
 		}
 	}
 }
+
+func TestKernel(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "a", "b", "c"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "a", "b", "c"), filepath.Join(dir, "abs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("a/b", filepath.Join(dir, "rel")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ p, cwd, want string }{
+		{dir + "/abs/../x", "", dir + "/a/b/x"},             // .. climbs the target
+		{dir + "/abs/../../../x", "", dir + "/x"},           // lexically: the parent of dir
+		{dir + "/rel/../x", "", dir + "/a/x"},               // a relative target
+		{dir + "/missing/../x", "", dir + "/x"},             // past a missing name: as written
+		{"/proc/self/cwd/../x", "/w/proj", "/w/x"},          // the shell's working directory
+		{"/proc/thread-self/cwd/y", "/w/proj", "/w/proj/y"}, // the same, per thread
+		{"/proc/self/root" + dir + "/abs/..", "", dir + "/a/b"},
+	} {
+		got, ok := Kernel(tc.p, tc.cwd)
+		if !ok || got != tc.want {
+			t.Errorf("Kernel(%q, %q) = %q, %v; want %q", tc.p, tc.cwd, got, ok, tc.want)
+		}
+	}
+	// what leads into a process's own view cannot be followed
+	for _, p := range []string{"/proc/self/fd/1/x", "/proc/self/exe/..", "/proc/1/cwd/x", "/proc/self/cwd/x"} {
+		if got, ok := Kernel(p, ""); ok {
+			t.Errorf("Kernel(%q) = %q, want not followed", p, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -112,7 +113,34 @@ func (c *checker) critical(p string, glob bool) bool {
 // resolveAll makes a literal path absolute against every possible working
 // directory. known is false for a relative path when the directory is not known.
 func (c *checker) resolveAll(f field) (out []string, known bool) {
-	v := f.val
+	out, known = c.resolveLexical(f.val)
+	if !known || !dotDot(f.val) || c.env.Physical == nil {
+		return out, known
+	}
+	// a .. after a symlink leads to the parent of its target, which the
+	// lexical form does not show (/var/run/../x is /x when /var/run links
+	// to /run): add where the kernel would land
+	real, ok := c.kernelPaths(f.val)
+	if !ok {
+		return nil, false
+	}
+	for _, r := range real {
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, true
+}
+
+// dotDot reports a path with a .. component.
+func dotDot(p string) bool {
+	return p == ".." || strings.HasPrefix(p, "../") || strings.HasSuffix(p, "/..") || strings.Contains(p, "/../")
+}
+
+// resolveLexical makes v absolute against each possible working directory
+// and cleans it, reading the /proc links that lead back into the file
+// system.
+func (c *checker) resolveLexical(v string) (out []string, known bool) {
 	if path.IsAbs(v) {
 		p, kind := procLink(path.Clean(v))
 		switch kind {

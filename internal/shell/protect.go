@@ -938,6 +938,14 @@ func (c *checker) setCwd(dir field, cmd string) {
 }
 
 func (c *checker) setCwdGuarded(dir field, cmd string, guarded bool) {
+	c.setCwdMode(dir, cmd, guarded, false)
+}
+
+// setCwdMode follows a change of directory. bash's cd works on the
+// logical path by default: cd .. drops the last name, whatever it links
+// to. With -P (physical) it resolves symlinks first: cd -P link && cd ..
+// lands in the parent of the link's target.
+func (c *checker) setCwdMode(dir field, cmd string, guarded, physical bool) {
 	old := c.cwd.dirs
 	if !dir.lit || dir.glob || dir.val == "" {
 		c.cwd.old, c.cwd.dirs = old, nil
@@ -947,7 +955,10 @@ func (c *checker) setCwdGuarded(dir field, cmd string, guarded bool) {
 		}
 		return
 	}
-	next, known := c.resolveAll(dir)
+	next, known := c.resolveLexical(dir.val)
+	if known && physical {
+		next, known = c.kernelPaths(dir.val)
+	}
 	if !known {
 		c.cwd.old, c.cwd.dirs = old, nil
 		return
@@ -961,12 +972,44 @@ func (c *checker) setCwdGuarded(dir field, cmd string, guarded bool) {
 	c.cwd.old, c.cwd.dirs = old, next
 }
 
+// kernelPaths is where the kernel takes path v from each possible working
+// directory (cd -P v lands there); unknown without Env.Physical.
+func (c *checker) kernelPaths(v string) (out []string, known bool) {
+	if c.env.Physical == nil {
+		return nil, false
+	}
+	dirs := c.cwd.dirs
+	if path.IsAbs(v) && len(dirs) == 0 {
+		dirs = []string{""}
+	}
+	for _, d := range dirs {
+		raw := v
+		if !path.IsAbs(raw) {
+			raw = d + "/" + raw
+		}
+		real, ok := c.env.Physical(raw, d)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, real)
+	}
+	return out, len(out) > 0
+}
+
 // chdir follows cd, pushd and popd.
 func (c *checker) chdir(argv []field, name, text string, x ctx) {
 	if x.remote {
 		return
 	}
-	i, lit := scanOpts(argv[1:], "", "", nil)
+	physical := false
+	i, lit := scanOpts(argv[1:], "", "", func(o string, _ field) {
+		switch o {
+		case "-P":
+			physical = true
+		case "-L":
+			physical = false
+		}
+	})
 	rest := ops(argv[1:], i)
 	if !lit {
 		c.setCwdGuarded(field{text: text}, text, x.guarded)
@@ -994,7 +1037,7 @@ func (c *checker) chdir(argv []field, name, text string, x ctx) {
 		case (c.env.CDPath || c.cdpath) && viaCDPath(rest[0]):
 			c.setCwdGuarded(field{text: rest[0].text}, text, x.guarded) // unknown: CDPATH decides
 		default:
-			c.setCwdGuarded(rest[0], text, x.guarded)
+			c.setCwdMode(rest[0], text, x.guarded, physical)
 		}
 	case "pushd":
 		if len(rest) == 0 || i > 0 || (rest[0].lit && (strings.HasPrefix(rest[0].val, "+") || strings.HasPrefix(rest[0].val, "-"))) {

@@ -910,10 +910,10 @@ func (c *checker) rebinds(name string, args []field) string {
 			if v == "--" || v == "-" {
 				return ""
 			}
-			if strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "kH") {
-				return "set -k and set -H change how the shell reads the rest (assignments after the command name, history expansion)"
+			if strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "kHP") {
+				return "set -k, set -H and set -P change how the shell reads the rest (assignments after the command name, history expansion, cd through symlinks)"
 			}
-			if v == "-o" && i+1 < len(args) && (args[i+1].val == "keyword" || args[i+1].val == "histexpand") {
+			if v == "-o" && i+1 < len(args) && (args[i+1].val == "keyword" || args[i+1].val == "histexpand" || args[i+1].val == "physical") {
 				return "set -o " + args[i+1].val + " changes how the shell reads the rest"
 			}
 		case "shopt":
