@@ -114,7 +114,13 @@ func (c *checker) critical(p string, glob bool) bool {
 // directory. known is false for a relative path when the directory is not known.
 func (c *checker) resolveAll(f field) (out []string, known bool) {
 	out, known = c.resolveLexical(f.val)
-	if !known || !dotDot(f.val) || c.env.Physical == nil {
+	if !known {
+		return out, known
+	}
+	if len(c.links) > 0 {
+		out = c.addThroughLinks(f.val, out)
+	}
+	if !dotDot(f.val) || c.env.Physical == nil {
 		return out, known
 	}
 	// a .. after a symlink leads to the parent of its target, which the
@@ -130,6 +136,36 @@ func (c *checker) resolveAll(f field) (out []string, known bool) {
 		}
 	}
 	return out, true
+}
+
+// addThroughLinks adds to out where v leads through the links the text made.
+func (c *checker) addThroughLinks(v string, out []string) []string {
+	dirs := c.cwd.dirs
+	if path.IsAbs(v) {
+		dirs = []string{""}
+	}
+	for _, d := range dirs {
+		raw := v
+		if !path.IsAbs(raw) {
+			raw = d + "/" + raw
+		}
+		var rs []string
+		c.throughLinks(raw, 0, &rs)
+		for _, r := range rs {
+			alts := []string{path.Clean(r)}
+			if c.env.Physical != nil && dotDot(r) {
+				if real, ok := c.env.Physical(r, d); ok {
+					alts = append(alts, real)
+				}
+			}
+			for _, a := range alts {
+				if !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // dotDot reports a path with a .. component.

@@ -356,6 +356,9 @@ func (c *checker) protect(argv []field, name, text string) {
 		c.gitTargets(args, text)
 		return
 	}
+	if name == "ln" || name == "cp" {
+		c.recordLinks(name, args)
+	}
 	ts, known := writeTargets(name, args)
 	if name == "find" {
 		if names := findNames(args); names != nil && !anyProtectedName(names) {
@@ -367,6 +370,84 @@ func (c *checker) protect(argv []field, name, text string) {
 	}
 	if !known {
 		c.protectArgs(args, name, text)
+	}
+}
+
+// recordLinks notes the symbolic links ln -s (and cp -s) makes, so that a
+// later path through one is checked where it leads: after ln -s /usr u,
+// rm -rf u/ empties /usr. Where the link lands is not certain (NAME, or
+// NAME/basename when NAME is a directory), so both are noted.
+func (c *checker) recordLinks(name string, args []field) {
+	opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
+	if !hasOpt(opts, "-s", "--symbolic", "--symbolic-link") {
+		return
+	}
+	dirs := optVals(opts, "-t", "--target-directory")
+	srcs := pos
+	var names []field
+	switch {
+	case len(dirs) > 0:
+	case len(pos) == 1:
+		dirs = []field{litField(".")}
+	case len(pos) >= 2:
+		srcs, dirs = pos[:len(pos)-1], pos[len(pos)-1:]
+		if len(pos) == 2 {
+			names = dirs // ln -s TARGET NAME
+		}
+	}
+	for _, src := range srcs {
+		if !src.known() {
+			continue
+		}
+		at := names
+		for _, d := range dirs {
+			if d.known() {
+				at = append(at, litField(path.Join(d.val, path.Base(src.val))))
+			}
+		}
+		for _, n := range at {
+			if !n.known() {
+				continue
+			}
+			ps, _ := c.resolveLexical(n.val)
+			for _, p := range ps {
+				t := src.val
+				if !path.IsAbs(t) {
+					t = path.Dir(p) + "/" + t
+				}
+				if c.links == nil {
+					c.links = map[string]string{}
+				}
+				c.links[p] = t
+			}
+		}
+	}
+}
+
+// throughLinks adds to out each path raw may lead to through the links the
+// text made (recordLinks), leaving the rest as written: every link on the
+// way is taken and also not taken, since a name may be the link or a
+// directory holding one.
+func (c *checker) throughLinks(raw string, depth int, out *[]string) {
+	if depth > 8 || len(*out) > 16 {
+		return
+	}
+	comps := strings.Split(raw, "/")
+	cur := "/"
+	for i, x := range comps {
+		switch x {
+		case "", ".":
+			continue
+		case "..":
+			cur = path.Dir(cur)
+			continue
+		}
+		cur = path.Join(cur, x)
+		if t, ok := c.links[cur]; ok {
+			alt := t + "/" + strings.Join(comps[i+1:], "/")
+			*out = append(*out, alt)
+			c.throughLinks(alt, depth+1, out)
+		}
 	}
 }
 

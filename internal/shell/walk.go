@@ -58,6 +58,7 @@ type checker struct {
 	regions     [][]string          // variables first defined inside each enclosing region
 	lits        map[string][]string // literal values the text assigns each variable (for read checks)
 	litsUnknown map[string]bool     // variables the text also assigns something not literal
+	links       map[string]string   // symbolic links the text makes (ln -s): path → target
 
 	cwd cwdState
 
