@@ -198,6 +198,16 @@ func TestTamper(t *testing.T) {
 			}
 			return ls
 		}, 5, "signature does not verify"},
+		{"respell the signature's unused base64 bits", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			// The last character before "==" carries 2 bits of the signature
+			// and 4 unused bits: flipping its lowest bit decodes to the same
+			// 64 bytes with a lenient decoder.
+			const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+			i := bytes.Index(ls[4], []byte(`=="`)) - 1
+			ls[4] = bytes.Clone(ls[4])
+			ls[4][i] = alphabet[strings.IndexByte(alphabet, ls[4][i])^1]
+			return ls
+		}, 5, "signature is not ed25519:<base64 of 64 bytes>"},
 		{"edit the hash", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
 			i := bytes.Index(ls[6], []byte(`"hash":"sha256:`)) + len(`"hash":"sha256:`)
 			ls[6] = bytes.Clone(ls[6])

@@ -3,7 +3,6 @@ package audit
 import (
 	"bufio"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/aporthq/aport/internal/keys"
 )
 
 // VerifyError names the first bad line of the log.
@@ -340,9 +341,9 @@ func (v *verifier) checkChunk(c *chunk) {
 			continue
 		}
 		enc, ok := strings.CutPrefix(e.Signature, "ed25519:")
-		sig, err := base64.StdEncoding.DecodeString(enc)
+		sig, err := keys.DecodeBase64(enc)
 		if !ok || err != nil || len(sig) != ed25519.SignatureSize {
-			r.problem = "edited: the signature is not ed25519:<base64 of 64 bytes>"
+			r.problem = "edited: the signature is not ed25519:<base64 of 64 bytes> (in its one canonical spelling)"
 			continue
 		}
 		byKid[e.Kid] = append(byKid[e.Kid], pending{i, []byte(e.Hash), sig})

@@ -383,12 +383,27 @@ func parseFields(b []byte) (map[string]string, error) {
 }
 
 func decode32(s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	b, err := DecodeBase64(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("not base64: %w", err)
+		return nil, err
 	}
 	if len(b) != 32 {
 		return nil, fmt.Errorf("want 32 bytes, got %d", len(b))
+	}
+	return b, nil
+}
+
+// DecodeBase64 decodes standard, padded base64 and accepts only the one
+// spelling EncodeToString gives for the bytes: no line breaks, and the
+// unused low bits of the last character zero. encoding/base64 alone ignores
+// both, so two different strings would decode to the same key or signature.
+func DecodeBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	if base64.StdEncoding.EncodeToString(b) != s {
+		return nil, fmt.Errorf("not base64 in its canonical spelling")
 	}
 	return b, nil
 }

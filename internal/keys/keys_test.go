@@ -3,11 +3,13 @@ package keys
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -175,6 +177,11 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate", string(EncodePublic(good.Public)) + string(EncodePublic(good.Public)), false},
 		{"public as private", string(EncodePublic(good.Public)), true},
 		{"not a point", pubPrefix + "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", false},
+		// "AQE=" spelled "AQF=": the unused low bits of the last character
+		// set, the same 32 bytes with a lenient decoder
+		{"public, unused base64 bits set", pubPrefix + respell(base64.StdEncoding.EncodeToString(good.Public)) + "\n", false},
+		{"seed, unused base64 bits set", privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=\n", true},
+		{"public, no padding", pubPrefix + strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(EncodePublic(good.Public))), pubPrefix), "=") + "\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
@@ -198,6 +205,15 @@ func TestParseErrors(t *testing.T) {
 	if _, err := Load(big); err == nil {
 		t.Fatal("oversize file loaded")
 	}
+}
+
+// respell flips the lowest bit of the last base64 character before the
+// padding: for 32 bytes that bit is unused, so a lenient decoder returns the
+// same bytes.
+func respell(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := strings.IndexByte(s, '=') - 1
+	return s[:i] + string(alphabet[strings.IndexByte(alphabet, s[i])^1]) + s[i+1:]
 }
 
 func FuzzParsePublic(f *testing.F) {
