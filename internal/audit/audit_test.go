@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -714,5 +715,51 @@ func TestLongLines(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Line != 3 || !strings.Contains(ve.Problem, tc.problem) {
 			t.Fatalf("%d-byte line: %v", tc.size, err)
 		}
+	}
+}
+
+// An overlong line stops the read; damage on an earlier line of the same
+// chunk is still the first bad line reported.
+func TestOverlongLineAfterAnEdit(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 30)
+	ls := l.lines(t)
+	for _, tc := range []struct {
+		name string
+		edit func([][]byte) [][]byte
+		line int
+		want string
+	}{
+		{"edited line 5", func(ls [][]byte) [][]byte {
+			ls[4] = bytes.Replace(bytes.Clone(ls[4]), []byte(`"tool":"Bash"`), []byte(`"tool":"Bask"`), 1)
+			return ls
+		}, 5, "does not match its hash"},
+		{"junk line 5", func(ls [][]byte) [][]byte {
+			ls[4] = []byte("junk\n")
+			return ls
+		}, 5, "not a valid JSON event"},
+		{"junk line 20, right before the long one", func(ls [][]byte) [][]byte {
+			ls[19] = []byte("junk\n")
+			return ls
+		}, 20, "not a valid JSON event"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := tc.edit(slices.Clone(ls))
+			// line 21 is 2 MiB without a newline in the first MiB
+			edited = append(edited[:20:20], append([][]byte{append(bytes.Repeat([]byte("x"), 2<<20), '\n')}, edited[20:]...)...)
+			l.write(t, edited)
+			_, err := Verify(l.opt.Path, l.pubs, 2)
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Line != tc.line || !strings.Contains(ve.Problem, tc.want) {
+				t.Fatalf("got %v, want line %d: %s", err, tc.line, tc.want)
+			}
+		})
+	}
+	// alone, the overlong line is reported where it is
+	l.write(t, append(ls[:20:20], append([][]byte{append(bytes.Repeat([]byte("x"), 2<<20), '\n')}, ls[20:]...)...))
+	_, err := Verify(l.opt.Path, l.pubs, 2)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 21 || !strings.Contains(ve.Problem, "line longer than") {
+		t.Fatalf("got %v, want line 21 too long", err)
 	}
 }

@@ -221,6 +221,10 @@ func (v *verifier) segment(path, prevSeg string) error {
 		}
 	}
 	if err := <-readErr; err != nil {
+		if seq.run != nil {
+			// invalid lines before the one that could not be read
+			return seq.fail(seq.run.line, "%s", seq.run.problem)
+		}
 		var ve *VerifyError
 		if errors.As(err, &ve) {
 			ve.Segment = path
@@ -250,9 +254,16 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 		b, err := br.ReadSlice('\n')
 		start := len(c.data)
 		c.data = append(c.data, b...)
+		// An overlong line ends the read, but the lines before it in this
+		// chunk are still checked first: one of them may be the first bad line.
+		tooLong := func() error {
+			c.data = c.data[:start]
+			flush()
+			return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+		}
 		for err == bufio.ErrBufferFull {
 			if len(c.data)-start > MaxLineBytes {
-				return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+				return tooLong()
 			}
 			b, err = br.ReadSlice('\n')
 			c.data = append(c.data, b...)
@@ -269,7 +280,7 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 			c.noNL = true
 		}
 		if len(c.data)-start > MaxLineBytes {
-			return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+			return tooLong()
 		}
 		c.ends = append(c.ends, len(c.data))
 		line++
