@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -145,6 +147,12 @@ type evalRun struct {
 // and every error). It never lets a panic, an error or a hang escape as
 // anything else.
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	// A write to stdout or stderr whose reader has gone must fail with EPIPE,
+	// not kill the process with SIGPIPE: hosts read a death by signal as "let
+	// the tool run". With the signal ignored, the answer is still 0 or 2
+	// (a failed stdout write is a deny; stderr is best effort). One
+	// sigaction call; no signal-handling goroutine is started.
+	signal.Ignore(syscall.SIGPIPE)
 	// stderr is shared by the evaluation and the deadline's answer, which may
 	// run at once: writes to it are serialised.
 	r := &evalRun{stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv, host: hooks.Claude, now: time.Now()}
