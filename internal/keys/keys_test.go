@@ -166,6 +166,7 @@ func TestLoadOrCreateRace(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	good, _ := FromSeed(bytes.Repeat([]byte{1}, 32))
+	other, _ := FromSeed(bytes.Repeat([]byte{2}, 32))
 	for _, tc := range []struct {
 		name, text string
 		private    bool
@@ -179,6 +180,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a point", pubPrefix + "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", false},
 		// "AQE=" spelled "AQF=": the unused low bits of the last character
 		// set, the same 32 bytes with a lenient decoder
+		{"public line of another key", privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n" + string(EncodePublic(other.Public)), true},
 		{"public, unused base64 bits set", pubPrefix + respell(base64.StdEncoding.EncodeToString(good.Public)) + "\n", false},
 		{"seed, unused base64 bits set", privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=\n", true},
 		{"public, no padding", pubPrefix + strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(EncodePublic(good.Public))), pubPrefix), "=") + "\n", false},
@@ -194,6 +196,10 @@ func TestParseErrors(t *testing.T) {
 				t.Fatal("want an error")
 			}
 		})
+	}
+	// The matching public line loads.
+	if k, err := parsePrivate(EncodePrivate(good)); err != nil || !bytes.Equal(k.Public, good.Public) {
+		t.Fatalf("own key file: %v", err)
 	}
 	// A private key file without the public line still loads.
 	k, err := parsePrivate([]byte(privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"))
@@ -242,4 +248,18 @@ func BenchmarkSign(b *testing.B) {
 			ed25519.Sign(priv, msg)
 		}
 	})
+}
+
+// BenchmarkLoad is reading a private key file, which derives the public key
+// from the seed to check the file's public line.
+func BenchmarkLoad(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "k")
+	if _, _, err := Generate(path); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Load(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
