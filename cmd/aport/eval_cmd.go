@@ -135,6 +135,7 @@ type evalRun struct {
 	call           *eval.Call
 	pp             *passport.Passport
 	raw            []byte
+	rawOK          bool // raw parsed as a payload: a JSON object within the parser's limits
 	now            time.Time
 	answered       sync.Mutex // guards done and code: the answer is written once
 	done           bool
@@ -263,7 +264,9 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 		if !isTerminal(stdin) {
 			if raw, err := io.ReadAll(io.LimitReader(stdin, maxInput+1)); err == nil && len(raw) <= maxInput {
 				r.raw = raw
-				if m, perr := hooks.ParsePayload(raw); perr == nil && (f.host == "auto" || f.host == "") {
+				m, perr := hooks.ParsePayload(raw)
+				r.rawOK = perr == nil
+				if perr == nil && (f.host == "auto" || f.host == "") {
 					if h := hooks.Detect(m); h != "" {
 						r.host = h
 					}
@@ -282,6 +285,7 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 	}
 	r.raw = raw
 	m, perr := hooks.ParsePayload(raw)
+	r.rawOK = perr == nil
 	if f.host == "auto" {
 		if h := hooks.Detect(m); h != "" {
 			r.host = h

@@ -3,7 +3,9 @@ package audit
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -589,6 +591,39 @@ func TestConcurrentGoroutines(t *testing.T) {
 	sum, err := Verify(l.opt.Path, l.pubs, 2)
 	if err != nil || sum.Events != n {
 		t.Fatalf("%v %+v", err, sum)
+	}
+}
+
+// TestInputHashDeep: input nested deeper than MaxCanonicalDepth is hashed as
+// received, not canonicalised (quadratic in the depth).
+func TestInputHashDeep(t *testing.T) {
+	raw := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	at := strings.Repeat("[", MaxCanonicalDepth) + strings.Repeat("]", MaxCanonicalDepth)
+	if got := InputHash([]byte(at + " ")); got == raw(at+" ") {
+		t.Fatalf("depth %d: hashed raw, want canonical", MaxCanonicalDepth)
+	}
+	over := "[" + at + "]"
+	if got := InputHash([]byte(over)); got != raw(over) {
+		t.Fatalf("depth %d: %s, want the raw hash", MaxCanonicalDepth+1, got)
+	}
+	// brackets inside strings do not count
+	inString := `{"a":"` + strings.Repeat("[", 1000) + `"}`
+	if got, want := InputHash([]byte(inString)), InputHash([]byte(`{ "a":"`+strings.Repeat("[", 1000)+`"}`)); got != want {
+		t.Fatal("brackets inside a string counted as nesting")
+	}
+	deep := strings.Repeat("[", 160_000) + strings.Repeat("]", 160_000)
+	start := time.Now()
+	if got := InputHash([]byte(deep)); got != raw(deep) {
+		t.Fatal("deep input not hashed raw")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("hashing 160,000 levels took %s", d)
+	}
+	if RawInputHash([]byte(`{"a": 1}`)) != raw(`{"a": 1}`) {
+		t.Fatal("RawInputHash is not SHA-256 of the bytes")
 	}
 }
 
