@@ -84,7 +84,7 @@ func Append(opt Options, ev *Event) (err error) {
 }
 
 func appendLocked(opt Options, key *keys.Key, ev *Event) error {
-	f, err := os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
@@ -122,7 +122,7 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 			return err
 		}
 		f.Close()
-		f, err = os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
+		f, err = openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
 		if err != nil {
 			return fmt.Errorf("audit log: new segment: %w", err)
 		}
@@ -307,7 +307,7 @@ func lastSegmentEvent(path string) (string, *Event, error) {
 		return "", nil, err
 	}
 	seg := segs[len(segs)-1]
-	f, err := os.Open(seg)
+	f, err := openRegular(seg, os.O_RDONLY, 0)
 	if err != nil {
 		return "", nil, fmt.Errorf("audit segment: %w", err)
 	}

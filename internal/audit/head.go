@@ -44,7 +44,7 @@ func writeHead(path string, seq int64, hash string) error {
 		rec[i] = ' '
 	}
 	rec[headSize-1] = '\n'
-	f, err := os.OpenFile(HeadPath(path), os.O_WRONLY|os.O_CREATE, 0o600)
+	f, err := openRegular(HeadPath(path), os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit head record: %w", err)
 	}
@@ -63,7 +63,7 @@ func writeHead(path string, seq int64, hash string) error {
 
 // readHead returns nil when there is no head record.
 func readHead(path string) (*head, error) {
-	f, err := os.Open(HeadPath(path))
+	f, err := openRegular(HeadPath(path), os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}

@@ -173,7 +173,7 @@ type chunk struct {
 const chunkLines = 256
 
 func (v *verifier) segment(path, prevSeg string) error {
-	f, err := os.Open(path)
+	f, err := openRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return &VerifyError{Segment: path, Problem: "cannot read: " + unwrapPath(err), Err: err}
 	}
