@@ -31,9 +31,6 @@ const (
 	// MaxLineBytes bounds one line; Verify rejects longer lines and Append
 	// never writes one (the input is capped at MaxInputBytes).
 	MaxLineBytes = 1 << 20
-	// maxSkipLines bounds how many invalid lines Append walks back over to
-	// find the last complete event after crashes.
-	maxSkipLines = 16
 )
 
 // LockPath is the lock file beside the log.
@@ -116,7 +113,7 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 		}
 	}
 
-	if t.skipped == 0 && size >= opt.MaxSegmentBytes {
+	if !t.partial && size >= opt.MaxSegmentBytes {
 		seg, err := rotate(opt.Path)
 		if err != nil {
 			return err
@@ -145,12 +142,9 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 		// Terminate the partial bytes so they become a line of their own.
 		line = append(line, '\n')
 	}
-	if t.skipped > 0 {
-		n := t.skipped
-		if t.partial {
-			n++
-		}
-		ev.Recovered = &Recovered{AfterSeq: prevSeq, Bytes: n}
+	if t.partial {
+		// the partial line and the newline that closes it
+		ev.Recovered = &Recovered{AfterSeq: prevSeq, Bytes: t.skipped + 1}
 	}
 	var scratch []byte
 	ev.Hash, scratch = ev.computeHash(scratch)
@@ -191,14 +185,17 @@ func syncDir(dir string) {
 
 // tail is what Append needs from the end of the log.
 type tail struct {
-	last    *Event // the last complete, parseable event; nil if none found
-	skipped int64  // bytes after last's line that are not a complete event
+	last    *Event // the last complete event; nil if the file holds none
+	skipped int64  // bytes after last's line: the partial final line, if any
 	partial bool   // the file does not end with a newline
 }
 
-// readTail reads the log backwards from its end: the last complete event,
-// and the bytes after it that are not one (a partial line after a crash).
-// It reads at most maxSkipLines+1 lines, whatever the log's size.
+// readTail reads the log backwards from its end: the last complete line,
+// which must be an event, and after it at most one partial line with no
+// newline. Append writes each line with its newline in one write call, so
+// an interrupted append can leave only that: a complete line that is not an
+// event is damage, and readTail returns an error rather than skip it. It
+// reads two lines at most, whatever the log's size.
 func readTail(f *os.File, size int64) (tail, error) {
 	var t tail
 	if size == 0 {
@@ -218,26 +215,31 @@ func readTail(f *os.File, size int64) (tail, error) {
 		end = nl + 1
 		t.skipped = size - end
 	}
-	for i := 0; end > 0; i++ {
-		if i > maxSkipLines {
-			return t, fmt.Errorf("no valid event in the last %d lines; `aport audit verify` names the damage", maxSkipLines)
-		}
-		nl, err := lastNewline(f, end-1)
-		if err != nil {
-			return t, err
-		}
-		start := nl + 1
-		line := make([]byte, end-1-start)
-		if _, err := f.ReadAt(line, start); err != nil {
-			return t, fmt.Errorf("read tail: %w", err)
-		}
-		if e, err := Parse(line); err == nil && e.Hash != "" && e.Seq > 0 {
-			t.last = e
-			return t, nil
-		}
-		t.skipped += end - start
-		end = start
+	if end == 0 {
+		return t, nil // only a partial line: no event in this file
 	}
+	nl, err := lastNewline(f, end-1)
+	if err != nil {
+		return t, err
+	}
+	start := nl + 1
+	line := make([]byte, end-1-start)
+	if _, err := f.ReadAt(line, start); err != nil {
+		return t, fmt.Errorf("read tail: %w", err)
+	}
+	e, err := Parse(line)
+	if err == nil && (e.Hash == "" || e.Seq <= 0) {
+		err = errors.New("no seq or hash")
+	}
+	if err == nil {
+		if h, _ := e.computeHash(nil); h != e.Hash {
+			err = errors.New("its content does not match its hash")
+		}
+	}
+	if err != nil {
+		return t, fmt.Errorf("the last complete line (at byte %d) is not a valid event (%s). An interrupted append leaves only a final line without a newline, so this line was damaged or replaced after it was written; no event is appended after it. Run `aport audit verify` to see the damage, then move the log and its head record aside to start a new log", start, shortErr(err))
+	}
+	t.last = e
 	return t, nil
 }
 
@@ -320,8 +322,8 @@ func lastSegmentEvent(path string) (string, *Event, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("audit segment %s: %w", seg, err)
 	}
-	if t.last == nil {
-		return "", nil, fmt.Errorf("audit segment %s holds no valid event", seg)
+	if t.last == nil || t.partial {
+		return "", nil, fmt.Errorf("audit segment %s does not end with a complete event; `aport audit verify` names the damage", seg)
 	}
 	return seg, t.last, nil
 }

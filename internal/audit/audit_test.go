@@ -349,17 +349,16 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("recovery event %+v", rec)
 	}
 
-	// A second crash that tore the recovery write itself: "\n" + part of
-	// a line, then garbage again. Append walks back over both.
+	// A second crash, in a later append: recovered the same way.
 	f, _ = os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
-	f.Write([]byte("{\"seq\":9,\n{\"seq\":"))
+	f.Write([]byte("{\"seq\":9,"))
 	f.Close()
 	l.appendN(t, 1)
 	sum, err = VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Events != 9 || len(sum.Recovered) != 2 || sum.Recovered[1].Line != 10 || sum.Recovered[1].Bytes != 18 {
+	if sum.Events != 9 || len(sum.Recovered) != 2 || sum.Recovered[1].Line != 10 || sum.Recovered[1].Bytes != 10 {
 		t.Fatalf("summary %+v", sum)
 	}
 
@@ -494,13 +493,13 @@ func TestAppendErrors(t *testing.T) {
 			t.Fatal("want an error")
 		}
 	})
-	t.Run("log full of garbage", func(t *testing.T) {
+	t.Run("log ending in garbage", func(t *testing.T) {
 		l := newTestLog(t)
 		l.appendN(t, 1)
 		f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
-		f.Write(bytes.Repeat([]byte("junk\n"), maxSkipLines+2))
+		f.Write(bytes.Repeat([]byte("junk\n"), 20))
 		f.Close()
-		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "no valid event") {
+		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "not a valid event") {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -797,4 +796,81 @@ func TestOverlongLineAfterAnEdit(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Line != 21 || !strings.Contains(ve.Problem, "line longer than") {
 		t.Fatalf("got %v, want line 21 too long", err)
 	}
+}
+
+// signedLine seals ev with the log's own key, as Append would, and returns
+// its line: for logs that Append itself refuses to write.
+func (l *testLog) signedLine(t *testing.T, ev *Event) []byte {
+	t.Helper()
+	ev.Kid = l.key.ID
+	ev.Hash, _ = ev.computeHash(nil)
+	ev.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(l.key.Sign([]byte(ev.Hash)))
+	return append(ev.canonical(nil, true), '\n')
+}
+
+// TestRecoveryCoversOnlyAPartialLine: only a final line without a newline
+// can come from an interrupted append. Complete lines that are not events
+// make Append fail (it does not chain past them or record them as a
+// recovery), and verify does not accept a recovery record covering them.
+func TestRecoveryCoversOnlyAPartialLine(t *testing.T) {
+	t.Run("append refuses complete bad lines at the end", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			edit func([][]byte) [][]byte
+		}{
+			{"last three lines edited", func(ls [][]byte) [][]byte {
+				for i := 7; i < 10; i++ {
+					ls[i] = append([]byte("X"), ls[i]...)
+				}
+				return ls
+			}},
+			{"last line edited", func(ls [][]byte) [][]byte {
+				ls[9] = bytes.Replace(ls[9], []byte(`"tool":"Bash"`), []byte(`"tool":"Bask"`), 1)
+				return ls
+			}},
+			{"bad complete line, then a partial line", func(ls [][]byte) [][]byte {
+				ls[9] = append(append([]byte("junk\n"), ls[9][:40]...), []byte{}...)
+				return ls
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				l := newTestLog(t)
+				l.appendN(t, 10)
+				l.write(t, tc.edit(slices.Clone(l.lines(t))))
+				before, _ := os.ReadFile(l.opt.Path)
+				err := Append(l.opt, sampleEvent(11))
+				if err == nil || !strings.Contains(err.Error(), "is not a valid event") || !strings.Contains(err.Error(), "aport audit verify") {
+					t.Fatalf("Append: %v", err)
+				}
+				if after, _ := os.ReadFile(l.opt.Path); !bytes.Equal(before, after) {
+					t.Fatal("the log changed")
+				}
+			})
+		}
+	})
+	t.Run("verify refuses a recovery record over complete lines", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		ls := l.lines(t)
+		last, _ := Parse(bytes.TrimSuffix(ls[4], []byte("\n")))
+		junk := []byte("complete but not an event\n{\"seq\":6,\n")
+		ev := sampleEvent(6)
+		ev.Seq, ev.PrevHash = 6, last.Hash
+		ev.Recovered = &Recovered{AfterSeq: 5, Bytes: int64(len(junk))}
+		l.write(t, append(ls, junk, l.signedLine(t, ev)))
+		_, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "records these 2 lines as one recovered partial write") {
+			t.Fatalf("got %v", err)
+		}
+		// the same record over one line is a recovery
+		junk = []byte("{\"seq\":6,\n")
+		ev = sampleEvent(6)
+		ev.Seq, ev.PrevHash = 6, last.Hash
+		ev.Recovered = &Recovered{AfterSeq: 5, Bytes: int64(len(junk))}
+		l.write(t, append(ls, junk, l.signedLine(t, ev)))
+		if sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true}); err != nil || len(sum.Recovered) != 1 {
+			t.Fatalf("one-line recovery: %v", err)
+		}
+	})
 }

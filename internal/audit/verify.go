@@ -44,7 +44,8 @@ type Summary struct {
 	Recovered []Recovery // partial writes kept out of the chain
 }
 
-// Recovery is a run of bytes that a crash left and a later Append recorded.
+// Recovery is the partial line (no newline) that an interrupted append left
+// and the next Append closed with a newline and recorded.
 type Recovery struct {
 	Segment string
 	Line    int   // the first skipped line
@@ -396,6 +397,7 @@ type sequencer struct {
 
 type run struct {
 	line      int
+	lines     int
 	bytes     int64
 	problem   string
 	noNewline bool
@@ -412,6 +414,7 @@ func (s *sequencer) line(n int, r *lineResult) error {
 		if s.run == nil {
 			s.run = &run{line: n, problem: r.problem}
 		}
+		s.run.lines++
 		s.run.bytes += r.length
 		if !r.noNewline {
 			s.run.bytes++
@@ -423,6 +426,11 @@ func (s *sequencer) line(n int, r *lineResult) error {
 		rec := r.recovered
 		if rec == nil || rec.AfterSeq != v.lastSeq || rec.Bytes != s.run.bytes {
 			return s.fail(s.run.line, "%s", s.run.problem)
+		}
+		if s.run.lines > 1 {
+			// Append writes each line with its newline in one write: only
+			// the last line, left without one, can be an interrupted append.
+			return s.fail(s.run.line, "%s; seq %d records these %d lines as one recovered partial write, but an interrupted append leaves a single line: complete lines were damaged or removed", s.run.problem, r.seq, s.run.lines)
 		}
 		v.sum.Recovered = append(v.sum.Recovered, Recovery{Segment: s.seg, Line: s.run.line, Bytes: s.run.bytes, BySeq: r.seq})
 		s.run = nil
