@@ -134,6 +134,33 @@ func TestEvalDeniesKeyWithForeignPublicLine(t *testing.T) {
 	}
 }
 
+// TestEvalDeniesAfterEventsDeletedFromTheEnd: once events are cut from the
+// end of the log, the next call is denied (the head record still names the
+// deleted event) instead of being appended and hiding the cut.
+func TestEvalDeniesAfterEventsDeletedFromTheEnd(t *testing.T) {
+	env := evalEnv(t)
+	for range 3 {
+		if code := run([]string{"eval"}, strings.NewReader(searchPayload), &bytes.Buffer{}, &bytes.Buffer{}, env); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	}
+	log := env("APORT_AUDIT_LOG")
+	b, _ := os.ReadFile(log)
+	lines := strings.SplitAfter(string(b), "\n")
+	os.WriteFile(log, []byte(strings.Join(lines[:2], "")), 0o600)
+	for range 2 {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+		if code != 2 || !strings.Contains(stdout.String(), `"deny"`) || !strings.Contains(stderr.String(), "oap.audit_unavailable") ||
+			!strings.Contains(stderr.String(), "events were deleted from the end") {
+			t.Fatalf("exit %d stdout %q stderr %q", code, stdout.String(), stderr.String())
+		}
+	}
+	if after, _ := os.ReadFile(log); string(after) != strings.Join(lines[:2], "") {
+		t.Fatal("the log changed")
+	}
+}
+
 func FuzzEval(f *testing.F) {
 	f.Add([]byte(searchPayload))
 	f.Add([]byte(`{"tool":"web.search","input":{"query":"x"}}`))

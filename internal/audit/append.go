@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -81,36 +82,54 @@ func Append(opt Options, ev *Event) (err error) {
 }
 
 func appendLocked(opt Options, key *keys.Key, ev *Event) error {
-	f, err := openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	hd, err := readHead(opt.Path)
 	if err != nil {
+		return fmt.Errorf("audit log %s: the head record %s is unreadable (%v), so the end of the log cannot be checked and no event is written. Run `aport audit verify` to see the state of the log; if it verifies, move the head record aside (mv %s %s.damaged) and the next append writes a new one", opt.Path, HeadPath(opt.Path), err, HeadPath(opt.Path), HeadPath(opt.Path))
+	}
+	// The live file is created only once the checks below pass: a head
+	// record with no log must stay an error, not become an empty log.
+	f, err := openRegular(opt.Path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("audit log: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
+	var size int64
+	var t tail
+	if f != nil {
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		size = st.Size()
+		if t, err = readTail(f, size); err != nil {
+			return fmt.Errorf("audit log %s: %w", opt.Path, err)
+		}
 	}
-	size := st.Size()
-
-	t, err := readTail(f, size)
-	if err != nil {
-		return fmt.Errorf("audit log %s: %w", opt.Path, err)
-	}
-	prevHash, prevSeq, segPrev := Genesis, int64(0), ""
-	newFile := size == 0
-	switch {
-	case t.last != nil:
-		prevHash, prevSeq = t.last.Hash, t.last.Seq
-	default:
+	last, segPrev := t.last, ""
+	if last == nil {
 		// No event in the live file yet (new, or only crash debris):
 		// continue from the newest rotated segment, if any.
-		seg, last, err := lastSegmentEvent(opt.Path)
+		seg, segLast, err := lastSegmentEvent(opt.Path)
 		if err != nil {
 			return err
 		}
-		if last != nil {
-			prevHash, prevSeq, segPrev = last.Hash, last.Seq, filepath.Base(seg)
+		if segLast != nil {
+			last, segPrev = segLast, filepath.Base(seg)
 		}
+	}
+	if err := checkHead(opt.Path, hd, last); err != nil {
+		return err
+	}
+	prevHash, prevSeq := Genesis, int64(0)
+	if last != nil {
+		prevHash, prevSeq = last.Hash, last.Seq
+	}
+	newFile := size == 0
+	if f == nil {
+		if f, err = openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		defer f.Close()
 	}
 
 	if !t.partial && size >= opt.MaxSegmentBytes {
@@ -174,6 +193,31 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 		syncDir(filepath.Dir(opt.Path))
 	}
 	return writeHead(opt.Path, ev.Seq, ev.Hash)
+}
+
+// checkHead compares the head record with the newest event in the log
+// (last, nil when the log holds none). They agree when the head names last,
+// or the event just before it: the head is rewritten after the log's fsync,
+// so a crash in between leaves it one event behind. Anything else means
+// events were removed from the end, or the log or the head was replaced;
+// appending would overwrite the head and hide it, so Append refuses. No
+// head record at all is accepted: a log before its first head write.
+func checkHead(path string, hd *head, last *Event) error {
+	if hd == nil {
+		return nil
+	}
+	recover := fmt.Sprintf("Run `aport audit verify` to see the damage; to start a new log, move the log and its head record aside (mv %s %s.damaged; mv %s %s.damaged.head), keeping them for investigation", path, path, HeadPath(path), path)
+	switch {
+	case last == nil:
+		return fmt.Errorf("audit log %s: the head record %s says seq %d was written, but the log holds no event: the log was deleted or emptied. No event is written, so that stays visible. %s", path, HeadPath(path), hd.Seq, recover)
+	case hd.Seq == last.Seq && hd.Hash == last.Hash:
+		return nil
+	case hd.Seq == last.Seq-1 && hd.Hash == last.PrevHash:
+		return nil // a crash between the log's fsync and the head write
+	case hd.Seq > last.Seq:
+		return fmt.Errorf("audit log %s: the log ends at seq %d, but the head record %s says seq %d was written: events were deleted from the end. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, recover)
+	}
+	return fmt.Errorf("audit log %s: its last event (seq %d) does not match the head record %s (seq %d, %s): the end of the log or the head record was replaced. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, hd.Hash, recover)
 }
 
 func syncDir(dir string) {

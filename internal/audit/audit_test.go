@@ -512,7 +512,15 @@ func TestAppendErrors(t *testing.T) {
 		if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "head record is unreadable") {
 			t.Fatalf("got %v", err)
 		}
-		// The next append rewrites it.
+		// Appends refuse it, and write nothing, until it is moved aside.
+		before, _ := os.ReadFile(l.opt.Path)
+		if err := Append(l.opt, sampleEvent(3)); err == nil || !strings.Contains(err.Error(), "head record") || !strings.Contains(err.Error(), "is unreadable") {
+			t.Fatalf("append with a garbage head: %v", err)
+		}
+		if after, _ := os.ReadFile(l.opt.Path); !bytes.Equal(before, after) {
+			t.Fatal("an event was written")
+		}
+		os.Rename(HeadPath(l.opt.Path), HeadPath(l.opt.Path)+".damaged")
 		l.appendN(t, 1)
 		if _, err := Verify(l.opt.Path, l.pubs, 1); err != nil {
 			t.Fatal(err)
@@ -873,4 +881,175 @@ func TestRecoveryCoversOnlyAPartialLine(t *testing.T) {
 			t.Fatalf("one-line recovery: %v", err)
 		}
 	})
+}
+
+// TestAppendChecksHead: Append compares the head record with the log's last
+// event before it writes. Events deleted from the end, a deleted log, or a
+// head that names another event make it fail and write nothing, so the
+// next call cannot overwrite the head and hide the deletion.
+func TestAppendChecksHead(t *testing.T) {
+	refusedOnly := func(t *testing.T, l *testLog, want string) {
+		t.Helper()
+		before, beforeErr := os.ReadFile(l.opt.Path)
+		head, _ := os.ReadFile(HeadPath(l.opt.Path))
+		err := Append(l.opt, sampleEvent(99))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "aport audit verify") || !strings.Contains(err.Error(), "mv ") {
+			t.Fatalf("Append: %v, want an error containing %q and how to recover", err, want)
+		}
+		after, afterErr := os.ReadFile(l.opt.Path)
+		if !bytes.Equal(before, after) || (beforeErr == nil) != (afterErr == nil) {
+			t.Fatal("the log changed")
+		}
+		if h, _ := os.ReadFile(HeadPath(l.opt.Path)); !bytes.Equal(h, head) {
+			t.Fatal("the head record changed")
+		}
+	}
+	refused := func(t *testing.T, l *testLog, want string) {
+		t.Helper()
+		refusedOnly(t, l, want)
+		if _, err := Verify(l.opt.Path, l.pubs, 1); err == nil {
+			t.Fatal("verify passes after the refused append")
+		}
+	}
+	t.Run("last events deleted", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		l.write(t, l.lines(t)[:8])
+		refused(t, l, "the log ends at seq 8, but the head record")
+	})
+	t.Run("log cut in the middle of an event", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		b, _ := os.ReadFile(l.opt.Path)
+		os.WriteFile(l.opt.Path, b[:len(b)-2000], 0o600) // seq 9 and 10 gone, a partial line left
+		refused(t, l, "events were deleted from the end")
+	})
+	t.Run("log deleted", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		os.Remove(l.opt.Path)
+		refused(t, l, "the log holds no event")
+		if _, err := os.Stat(l.opt.Path); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("an empty log was created")
+		}
+	})
+	t.Run("log emptied", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		os.WriteFile(l.opt.Path, nil, 0o600)
+		refused(t, l, "the log holds no event")
+	})
+	t.Run("head edited ahead", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		writeHead(l.opt.Path, 9, "sha256:"+strings.Repeat("ab", 32))
+		refused(t, l, "the log ends at seq 3, but the head record")
+	})
+	t.Run("head with another hash", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		writeHead(l.opt.Path, 3, "sha256:"+strings.Repeat("ab", 32))
+		refused(t, l, "does not match the head record")
+	})
+	t.Run("head two behind", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		e, _ := Parse(bytes.TrimSuffix(l.lines(t)[2], []byte("\n")))
+		writeHead(l.opt.Path, 3, e.Hash)
+		// no crash leaves the head two events behind (verify, which only
+		// looks for events missing at the end, accepts it)
+		refusedOnly(t, l, "does not match the head record")
+	})
+	t.Run("the log's segments deleted with it", func(t *testing.T) {
+		l := newTestLog(t)
+		l.opt.MaxSegmentBytes = 3000
+		l.appendN(t, 20)
+		segs, _ := Segments(l.opt.Path)
+		for _, s := range append(segs, l.opt.Path) {
+			os.Remove(s)
+		}
+		refused(t, l, "the log holds no event")
+	})
+
+	// What is not damage.
+	t.Run("head one behind: a crash before the head write", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		e, _ := Parse(bytes.TrimSuffix(l.lines(t)[3], []byte("\n")))
+		writeHead(l.opt.Path, 4, e.Hash)
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 6 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("no head record", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		os.Remove(HeadPath(l.opt.Path))
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 4 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("empty head record: a crash before its first write", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 1)
+		os.WriteFile(HeadPath(l.opt.Path), nil, 0o600)
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 2 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("partial line after the head's event", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 4)
+		f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
+		f.Write(l.lines(t)[1][:50])
+		f.Close()
+		l.appendN(t, 1)
+		if sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true}); err != nil || sum.LastSeq != 5 || len(sum.Recovered) != 1 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("moving the damaged log and head aside starts a new log", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		l.write(t, l.lines(t)[:8])
+		if err := Append(l.opt, sampleEvent(1)); err == nil {
+			t.Fatal("want an error")
+		}
+		os.Rename(l.opt.Path, l.opt.Path+".damaged")
+		os.Rename(HeadPath(l.opt.Path), l.opt.Path+".damaged.head")
+		l.appendN(t, 2)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 2 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+}
+
+func TestParseHead(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a")
+	hash := "sha256:" + strings.Repeat("0f", 32)
+	if err := writeHead(p, 1234, hash); err != nil {
+		t.Fatal(err)
+	}
+	h, err := readHead(p)
+	if err != nil || h.Seq != 1234 || h.Hash != hash {
+		t.Fatalf("%+v %v", h, err)
+	}
+	for _, bad := range []string{
+		`{"hash":"` + hash + `","seq":0}` + "\n",
+		`{"hash":"` + hash + `","seq":012}` + "\n",
+		`{"hash":"` + hash + `","seq":-1}` + "\n",
+		`{"hash":"` + hash + `","seq":12}`,
+		`{"hash":"` + hash + `","seq":12} x` + "\n",
+		`{"hash":"sha256:` + strings.Repeat("0F", 32) + `","seq":12}` + "\n",
+		`{"seq":12,"hash":"` + hash + `"}` + "\n",
+		`{"hash":"` + hash + `", "seq":12}` + "\n",
+	} {
+		if h, ok := parseHead([]byte(bad)); ok {
+			t.Errorf("%q parsed as %+v", bad, h)
+		}
+	}
 }
