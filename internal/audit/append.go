@@ -69,6 +69,7 @@ func Append(opt Options, ev *Event) (err error) {
 		return fmt.Errorf("audit log directory: %w", err)
 	}
 
+	deadline := time.Now().Add(opt.LockTimeout)
 	unlock, err := filelock.Acquire(LockPath(opt.Path), opt.LockTimeout)
 	if err != nil {
 		if errors.Is(err, filelock.ErrTimeout) {
@@ -78,14 +79,27 @@ func Append(opt Options, ev *Event) (err error) {
 	}
 	defer unlock()
 
-	return appendLocked(opt, key, ev)
+	return appendLocked(opt, key, ev, deadline)
 }
 
-func appendLocked(opt Options, key *keys.Key, ev *Event) error {
-	hd, err := readHead(opt.Path)
-	if err != nil {
-		return fmt.Errorf("audit log %s: the head record %s is unreadable (%v), so the end of the log cannot be checked and no event is written. Run `aport audit verify` to see the state of the log; if it verifies, move the head record aside (mv %s %s.damaged) and the next append writes a new one", opt.Path, HeadPath(opt.Path), err, HeadPath(opt.Path), HeadPath(opt.Path))
+// errRetry means the live file changed before it was locked (created,
+// rotated or replaced by another appender): start over with the file now at
+// the path.
+var errRetry = errors.New("audit: the live log changed; retry")
+
+func appendLocked(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
+	for i := 0; ; i++ {
+		err := appendOnce(opt, key, ev, deadline)
+		if err != errRetry {
+			return err
+		}
+		if i >= 100 || !time.Now().Before(deadline) {
+			return fmt.Errorf("audit log %s: the live file kept changing while appending", opt.Path)
+		}
 	}
+}
+
+func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
 	// The live file is created only once the checks below pass: a head
 	// record with no log must stay an error, not become an empty log.
 	f, err := openRegular(opt.Path, os.O_RDWR|os.O_APPEND, 0)
@@ -96,14 +110,36 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 	var t tail
 	if f != nil {
 		defer f.Close()
+		// The lock file serialises appenders, and the live file is locked
+		// as well: if the lock file is deleted or replaced while appenders
+		// queue, they hold different lock files, and this lock still keeps
+		// them from reading the same tail. Uncontended otherwise.
+		unlock, locked, err := filelock.AcquireExisting(opt.Path, time.Until(deadline))
+		if errors.Is(err, fs.ErrNotExist) {
+			return errRetry
+		}
+		if err != nil {
+			return fmt.Errorf("audit log %s: lock: %w", opt.Path, err)
+		}
+		defer unlock()
 		st, err := f.Stat()
 		if err != nil {
 			return fmt.Errorf("audit log: %w", err)
+		}
+		if !os.SameFile(st, locked) {
+			return errRetry
 		}
 		size = st.Size()
 		if t, err = readTail(f, size); err != nil {
 			return fmt.Errorf("audit log %s: %w", opt.Path, err)
 		}
+	}
+	hd, err := readHead(opt.Path)
+	if err != nil {
+		if f == nil && liveExists(opt.Path) {
+			return errRetry
+		}
+		return fmt.Errorf("audit log %s: the head record %s is unreadable (%v), so the end of the log cannot be checked and no event is written. Run `aport audit verify` to see the state of the log; if it verifies, move the head record aside (mv %s %s.damaged) and the next append writes a new one", opt.Path, HeadPath(opt.Path), err, HeadPath(opt.Path), HeadPath(opt.Path))
 	}
 	last, segPrev := t.last, ""
 	if last == nil {
@@ -118,33 +154,40 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 		}
 	}
 	if err := checkHead(opt.Path, hd, last); err != nil {
+		if f == nil && liveExists(opt.Path) {
+			// Read without the live file's lock: another appender (one
+			// that holds a replaced lock file) created it and wrote
+			// meanwhile. Check again, under that lock.
+			return errRetry
+		}
 		return err
+	}
+	if f == nil {
+		// Create the live file, then start over to lock it like any other.
+		nf, err := openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		if nf != nil {
+			nf.Close()
+			syncDir(filepath.Dir(opt.Path))
+		}
+		return errRetry
+	}
+	if !t.partial && size >= opt.MaxSegmentBytes {
+		// Rename the full file to the next segment; the next attempt
+		// creates the new live file and chains from the segment's last
+		// event, with segment_prev.
+		if _, err := rotate(opt.Path); err != nil {
+			return err
+		}
+		return errRetry
 	}
 	prevHash, prevSeq := Genesis, int64(0)
 	if last != nil {
 		prevHash, prevSeq = last.Hash, last.Seq
 	}
 	newFile := size == 0
-	if f == nil {
-		if f, err = openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
-			return fmt.Errorf("audit log: %w", err)
-		}
-		defer f.Close()
-	}
-
-	if !t.partial && size >= opt.MaxSegmentBytes {
-		seg, err := rotate(opt.Path)
-		if err != nil {
-			return err
-		}
-		f.Close()
-		f, err = openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("audit log: new segment: %w", err)
-		}
-		defer f.Close()
-		segPrev, newFile = filepath.Base(seg), true
-	}
 
 	ev.Seq = prevSeq + 1
 	ev.PrevHash = prevHash
@@ -218,6 +261,11 @@ func checkHead(path string, hd *head, last *Event) error {
 		return fmt.Errorf("audit log %s: the log ends at seq %d, but the head record %s says seq %d was written: events were deleted from the end. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, recover)
 	}
 	return fmt.Errorf("audit log %s: its last event (seq %d) does not match the head record %s (seq %d, %s): the end of the log or the head record was replaced. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, hd.Hash, recover)
+}
+
+func liveExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func syncDir(dir string) {

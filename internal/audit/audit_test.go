@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -1052,4 +1053,61 @@ func TestParseHead(t *testing.T) {
 			t.Errorf("%q parsed as %+v", bad, h)
 		}
 	}
+}
+
+// TestConcurrentAppendsWhileTheLockFileIsDeleted: appenders (each with its
+// own open file, so they contend like processes) while another goroutine
+// keeps deleting the lock file. The chain must stay one chain.
+func TestConcurrentAppendsWhileTheLockFileIsDeleted(t *testing.T) {
+	t.Run("one file", func(t *testing.T) { appendWhileDeletingTheLock(t, 0) })
+	t.Run("rotating", func(t *testing.T) { appendWhileDeletingTheLock(t, 20_000) })
+}
+
+func appendWhileDeletingTheLock(t *testing.T, maxSegment int64) {
+	l := newTestLog(t)
+	l.opt.MaxSegmentBytes = maxSegment
+	l.appendN(t, 1)
+	stop := make(chan struct{})
+	deleted := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				deleted <- n
+				return
+			default:
+			}
+			if os.Remove(LockPath(l.opt.Path)) == nil {
+				n++
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	const workers, each = 8, 40
+	errs := make(chan error, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				errs <- Append(l.opt, sampleEvent(w*each+i))
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	n := <-deleted
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil || sum.Events != 1+workers*each {
+		t.Fatalf("after %d deletions of the lock file: %v %+v", n, err, sum)
+	}
+	t.Logf("%d deletions of the lock file", n)
 }
