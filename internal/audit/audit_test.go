@@ -678,6 +678,51 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// TestRedactRules: one case per rule of the redactor (docs/audit.md,
+// Redaction), each with the secret that must go and the text that must stay.
+func TestRedactRules(t *testing.T) {
+	for _, tc := range []struct{ name, in, gone, kept string }{
+		{"mysql -p attached", `{"command":"mysql -u root -pS3cretPw db"}`, "S3cretPw", "-u root -p[REDACTED] db"},
+		{"mysqldump -p attached", `{"command":"mysqldump -h h -pS3cretPw --all"}`, "S3cretPw", "--all"},
+		{"mkdir -p is not a password", `{"command":"mkdir -p build && ls"}`, "[REDACTED]", "mkdir -p build"},
+		{"curl -u user:pass", `{"command":"curl -u alice:S3cretPw https://api.example.com"}`, "S3cretPw", "-u alice:[REDACTED] https://api.example.com"},
+		{"curl --user user:pass", `{"command":"curl --user alice:S3cretPw https://api.example.com"}`, "S3cretPw", "--user alice:[REDACTED]"},
+		{"curl --user=user:pass", `{"command":"curl --user=alice:S3cretPw x"}`, "S3cretPw", "alice:"},
+		{"sudo -u user is kept", `{"command":"sudo -u postgres psql"}`, "[REDACTED]", "sudo -u postgres psql"},
+		{"https token as user", `{"command":"git push https://S3cretTok@github.com/o/r.git"}`, "S3cretTok", "https://[REDACTED]@github.com/o/r.git"},
+		{"ssh user is kept", `{"command":"git clone ssh://git@github.com/o/r.git"}`, "[REDACTED]", "ssh://git@github.com"},
+		{"JSON text in file contents", `{"content":"{\"password\": \"S3cretPw\", \"api_key\": \"S3cretKey\", \"user\": \"bob\"}"}`, "S3cret", `\"user\": \"bob\"`},
+		{"JSON text in curl -d", `{"command":"curl -d '{\"password\":\"S3cretPw\"}' https://x"}`, "S3cretPw", "https://x"},
+		{"camelCase privateKey", `{"privateKey":"S3cret1","user":"bob"}`, "S3cret1", `"user":"bob"`},
+		{"camelCase accessKey", `{"accessKey":"S3cret2"}`, "S3cret2", "REDACTED"},
+		{"camelCase signingKey", `{"signingKey":"S3cret3"}`, "S3cret3", "REDACTED"},
+		{"camelCase sessionKey", `{"sessionKey":"S3cret4"}`, "S3cret4", "REDACTED"},
+		{"dbPass", `{"dbPass":"S3cret5","dbHost":"h"}`, "S3cret5", `"dbHost":"h"`},
+		{"bearer field", `{"bearer":"S3cret6"}`, "S3cret6", "REDACTED"},
+		{"Private-Key with dashes", `{"Private-Key":"S3cret7"}`, "S3cret7", "REDACTED"},
+		{"PGP private key block", `{"content":"-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGS3cret\n-----END PGP PRIVATE KEY BLOCK-----\nafter"}`, "lQOYBGS3cret", "after"},
+		{"DB_PASS=", `{"command":"DB_PASS=S3cretPw ./run"}`, "S3cretPw", "./run"},
+		{"OPENAI_KEY=", `{"command":"OPENAI_KEY=S3cretKey STRIPE_KEY=S3cretK2 ./run"}`, "S3cretK", "./run"},
+		{"sshpass -p", `{"command":"sshpass -p S3cretPw ssh host"}`, "S3cretPw", "ssh host"},
+		{"sshpass -p quoted", `{"command":"sshpass -p 'S3cret Pw' ssh host"}`, "S3cret", "ssh host"},
+		{"openssl -k", `{"command":"openssl enc -aes-256-cbc -k S3cretPw -in f"}`, "S3cretPw", "-in f"},
+		{"openssl -pass", `{"command":"openssl pkcs12 -in a.p12 -passin pass:S3cretPw -nodes"}`, "S3cretPw", "-nodes"},
+		{"htpasswd -b", `{"command":"htpasswd -bc .htpasswd alice S3cretPw"}`, "S3cretPw", "alice"},
+		{"header as name/value", `{"headers":[{"name":"Authorization","value":"S3cretTok"},{"name":"Accept","value":"json"}]}`, "S3cretTok", `"value":"json"`},
+		{"setting as key/value", `{"env":[{"key":"DB_PASSWORD","value":"S3cretPw"}]}`, "S3cretPw", "DB_PASSWORD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(Redact([]byte(tc.in)))
+			if strings.Contains(got, tc.gone) || !strings.Contains(got, tc.kept) {
+				t.Errorf("Redact(%s) = %s; want %q gone and %q kept", tc.in, got, tc.gone, tc.kept)
+			}
+			if !json.Valid([]byte(got)) {
+				t.Errorf("not JSON: %s", got)
+			}
+		})
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	e := sampleEvent(1)
 	e.Seq, e.PrevHash, e.Kid, e.Signature = 1, Genesis, "k", "ed25519:"
