@@ -46,15 +46,17 @@ is an event in canonical form, hashes to its hash, is signed by a trusted key,
 and links to the one before it. It exits 0 with a summary, or 1 naming the
 first bad line and what is wrong with it.
 
-A partial write that a later append recovered from (after a crash) fails
-verification unless --allow-recovered is given.`,
+A partial last line that a later append closed and recorded (an append
+interrupted by a crash or a full disk) fails verification unless
+--allow-recovered is given. Only one such line is accepted per recovery:
+complete lines that do not verify are never a crash.`,
 		Example: `  aport audit verify
   aport audit verify --audit /var/log/aport/audit.jsonl --pubkey audit.ed25519.pub`,
 		Args: cobra.NoArgs,
 	}
 	pubkeys := cmd.Flags().StringArray("pubkey", nil, "trusted public key file (repeatable); default: the audit key's PATH.pub")
 	workers := cmd.Flags().Int("workers", 0, "signature-checking workers (default: one per CPU)")
-	allowRecovered := cmd.Flags().Bool("allow-recovered", false, "accept partial writes that a later append recorded as recovered")
+	allowRecovered := cmd.Flags().Bool("allow-recovered", false, "accept a partial line (no newline) that a later append recorded as recovered")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		trusted, err := trustedKeys(*pubkeys, *auditKey)
 		if err != nil {
@@ -68,7 +70,7 @@ verification unless --allow-recovered is given.`,
 				return withHint(fmt.Errorf("no audit log at %s", *auditPath), "nothing has been audited yet, or --audit / APORT_AUDIT_LOG points elsewhere")
 			case errors.As(err, &ve) && strings.Contains(ve.Problem, "partial write recovered"):
 				return withHint(fmt.Errorf("audit log does not verify: %w", err),
-					"a crash interrupted an append and the next append recorded it; the rest of the chain is intact. Accept recorded recoveries with --allow-recovered")
+					"an append was interrupted (a crash, a full disk) and left one line without a newline, which the next append closed and recorded; that line is the only one outside the chain. Accept such recorded recoveries with --allow-recovered")
 			case errors.As(err, &ve) && ve.Line > 0:
 				return withHint(fmt.Errorf("audit log does not verify: %w", err),
 					fmt.Sprintf("the log was changed after it was written; %d events before this line verify. Keep a copy of the file for investigation", sum.Events))

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,6 +135,7 @@ type evalRun struct {
 	call           *eval.Call
 	pp             *passport.Passport
 	raw            []byte
+	rawOK          bool // raw parsed as a payload: a JSON object within the parser's limits
 	now            time.Time
 	answered       sync.Mutex // guards done and code: the answer is written once
 	done           bool
@@ -145,6 +148,12 @@ type evalRun struct {
 // and every error). It never lets a panic, an error or a hang escape as
 // anything else.
 func runEval(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) (code int) {
+	// A write to stdout or stderr whose reader has gone must fail with EPIPE,
+	// not kill the process with SIGPIPE: hosts read a death by signal as "let
+	// the tool run". With the signal ignored, the answer is still 0 or 2
+	// (a failed stdout write is a deny; stderr is best effort). One
+	// sigaction call; no signal-handling goroutine is started.
+	signal.Ignore(syscall.SIGPIPE)
 	// stderr is shared by the evaluation and the deadline's answer, which may
 	// run at once: writes to it are serialised.
 	r := &evalRun{stdout: stdout, stderr: &lockedWriter{w: stderr}, getenv: getenv, host: hooks.Claude, now: time.Now()}
@@ -255,7 +264,9 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 		if !isTerminal(stdin) {
 			if raw, err := io.ReadAll(io.LimitReader(stdin, maxInput+1)); err == nil && len(raw) <= maxInput {
 				r.raw = raw
-				if m, perr := hooks.ParsePayload(raw); perr == nil && (f.host == "auto" || f.host == "") {
+				m, perr := hooks.ParsePayload(raw)
+				r.rawOK = perr == nil
+				if perr == nil && (f.host == "auto" || f.host == "") {
 					if h := hooks.Detect(m); h != "" {
 						r.host = h
 					}
@@ -274,6 +285,7 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 	}
 	r.raw = raw
 	m, perr := hooks.ParsePayload(raw)
+	r.rawOK = perr == nil
 	if f.host == "auto" {
 		if h := hooks.Detect(m); h != "" {
 			r.host = h

@@ -194,7 +194,7 @@ func (r *evalRun) audit(d *eval.Decision) error {
 		Host:           r.host,
 		Decision:       decisionWord(d),
 		Reason:         firstCode(d),
-		InputHash:      audit.InputHash(r.raw),
+		InputHash:      r.inputHash(),
 		PassportDigest: d.PassportDigest,
 		PassportID:     d.PassportID,
 		Policy:         d.PolicyID,
@@ -214,6 +214,16 @@ func (r *evalRun) audit(d *eval.Decision) error {
 		ev.Input = audit.Redact(r.raw)
 	}
 	return audit.Append(audit.Options{Path: r.flags.audit, KeyPath: r.flags.auditKey}, ev)
+}
+
+// inputHash is the event's input_hash: over the canonical form of a payload
+// the parser accepted, over the raw bytes of one it rejected (never
+// canonicalised: it may be nested deep enough to make that slow).
+func (r *evalRun) inputHash() string {
+	if r.rawOK {
+		return audit.InputHash(r.raw)
+	}
+	return audit.RawInputHash(r.raw)
 }
 
 func decisionWord(d *eval.Decision) string {

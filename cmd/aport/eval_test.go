@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aporthq/aport/internal/keys"
 )
 
 func evalEnv(t *testing.T) func(string) string {
@@ -95,6 +97,67 @@ func TestEvalAllowsAndAudits(t *testing.T) {
 	b, err := os.ReadFile(env("APORT_AUDIT_LOG"))
 	if err != nil || bytes.Count(b, []byte("\n")) != 1 {
 		t.Fatalf("audit log: %v %q", err, b)
+	}
+}
+
+// TestEvalDeniesKeyWithForeignPublicLine: an audit key file whose public
+// line is another key's would sign events that verify with neither key.
+// The call is denied and nothing is written.
+func TestEvalDeniesKeyWithForeignPublicLine(t *testing.T) {
+	env := evalEnv(t)
+	keyPath := filepath.Join(env("APORT_HOME"), "keys", "audit.ed25519")
+	if _, _, err := keys.Generate(keyPath); err != nil {
+		t.Fatal(err)
+	}
+	_, other, err := keys.Generate(filepath.Join(t.TempDir(), "other"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(keyPath)
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "aport-ed25519-public:") {
+			lines[i] = strings.TrimSpace(string(keys.EncodePublic(other)))
+		}
+	}
+	if err := os.WriteFile(keyPath, []byte(strings.Join(lines, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+	if code != 2 || !strings.Contains(stdout.String(), `"deny"`) || !strings.Contains(stderr.String(), "oap.audit_unavailable") ||
+		!strings.Contains(stderr.String(), "is not the public key of the seed") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, stdout.String(), stderr.String())
+	}
+	if _, err := os.Stat(env("APORT_AUDIT_LOG")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("an event was written with the mismatched key: %v", err)
+	}
+}
+
+// TestEvalDeniesAfterEventsDeletedFromTheEnd: once events are cut from the
+// end of the log, the next call is denied (the head record still names the
+// deleted event) instead of being appended and hiding the cut.
+func TestEvalDeniesAfterEventsDeletedFromTheEnd(t *testing.T) {
+	env := evalEnv(t)
+	for range 3 {
+		if code := run([]string{"eval"}, strings.NewReader(searchPayload), &bytes.Buffer{}, &bytes.Buffer{}, env); code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	}
+	log := env("APORT_AUDIT_LOG")
+	b, _ := os.ReadFile(log)
+	lines := strings.SplitAfter(string(b), "\n")
+	os.WriteFile(log, []byte(strings.Join(lines[:2], "")), 0o600)
+	for range 2 {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+		if code != 2 || !strings.Contains(stdout.String(), `"deny"`) || !strings.Contains(stderr.String(), "oap.audit_unavailable") ||
+			!strings.Contains(stderr.String(), "events were deleted from the end") {
+			t.Fatalf("exit %d stdout %q stderr %q", code, stdout.String(), stderr.String())
+		}
+	}
+	if after, _ := os.ReadFile(log); string(after) != strings.Join(lines[:2], "") {
+		t.Fatal("the log changed")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,9 +32,6 @@ const (
 	// MaxLineBytes bounds one line; Verify rejects longer lines and Append
 	// never writes one (the input is capped at MaxInputBytes).
 	MaxLineBytes = 1 << 20
-	// maxSkipLines bounds how many invalid lines Append walks back over to
-	// find the last complete event after crashes.
-	maxSkipLines = 16
 )
 
 // LockPath is the lock file beside the log.
@@ -71,6 +69,7 @@ func Append(opt Options, ev *Event) (err error) {
 		return fmt.Errorf("audit log directory: %w", err)
 	}
 
+	deadline := time.Now().Add(opt.LockTimeout)
 	unlock, err := filelock.Acquire(LockPath(opt.Path), opt.LockTimeout)
 	if err != nil {
 		if errors.Is(err, filelock.ErrTimeout) {
@@ -80,55 +79,115 @@ func Append(opt Options, ev *Event) (err error) {
 	}
 	defer unlock()
 
-	return appendLocked(opt, key, ev)
+	return appendLocked(opt, key, ev, deadline)
 }
 
-func appendLocked(opt Options, key *keys.Key, ev *Event) error {
-	f, err := os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("audit log: %w", err)
-	}
-	size := st.Size()
+// errRetry means the live file changed before it was locked (created,
+// rotated or replaced by another appender): start over with the file now at
+// the path.
+var errRetry = errors.New("audit: the live log changed; retry")
 
-	t, err := readTail(f, size)
-	if err != nil {
-		return fmt.Errorf("audit log %s: %w", opt.Path, err)
+func appendLocked(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
+	for i := 0; ; i++ {
+		err := appendOnce(opt, key, ev, deadline)
+		if err != errRetry {
+			return err
+		}
+		if i >= 100 || !time.Now().Before(deadline) {
+			return fmt.Errorf("audit log %s: the live file kept changing while appending", opt.Path)
+		}
 	}
-	prevHash, prevSeq, segPrev := Genesis, int64(0), ""
-	newFile := size == 0
-	switch {
-	case t.last != nil:
-		prevHash, prevSeq = t.last.Hash, t.last.Seq
-	default:
+}
+
+func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
+	// The live file is created only once the checks below pass: a head
+	// record with no log must stay an error, not become an empty log.
+	f, err := openRegular(opt.Path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	var size int64
+	var t tail
+	if f != nil {
+		defer f.Close()
+		// The lock file serialises appenders, and the live file is locked
+		// as well: if the lock file is deleted or replaced while appenders
+		// queue, they hold different lock files, and this lock still keeps
+		// them from reading the same tail. Uncontended otherwise.
+		unlock, locked, err := filelock.AcquireExisting(opt.Path, time.Until(deadline))
+		if errors.Is(err, fs.ErrNotExist) {
+			return errRetry
+		}
+		if err != nil {
+			return fmt.Errorf("audit log %s: lock: %w", opt.Path, err)
+		}
+		defer unlock()
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		if !os.SameFile(st, locked) {
+			return errRetry
+		}
+		size = st.Size()
+		if t, err = readTail(f, size); err != nil {
+			return fmt.Errorf("audit log %s: %w", opt.Path, err)
+		}
+	}
+	hd, err := readHead(opt.Path)
+	if err != nil {
+		if f == nil && liveExists(opt.Path) {
+			return errRetry
+		}
+		return fmt.Errorf("audit log %s: the head record %s is unreadable (%v), so the end of the log cannot be checked and no event is written. Run `aport audit verify` to see the state of the log; if it verifies, move the head record aside (mv %s %s.damaged) and the next append writes a new one", opt.Path, HeadPath(opt.Path), err, HeadPath(opt.Path), HeadPath(opt.Path))
+	}
+	last, segPrev := t.last, ""
+	if last == nil {
 		// No event in the live file yet (new, or only crash debris):
 		// continue from the newest rotated segment, if any.
-		seg, last, err := lastSegmentEvent(opt.Path)
+		seg, segLast, err := lastSegmentEvent(opt.Path)
 		if err != nil {
 			return err
 		}
-		if last != nil {
-			prevHash, prevSeq, segPrev = last.Hash, last.Seq, filepath.Base(seg)
+		if segLast != nil {
+			last, segPrev = segLast, filepath.Base(seg)
 		}
 	}
-
-	if t.skipped == 0 && size >= opt.MaxSegmentBytes {
-		seg, err := rotate(opt.Path)
-		if err != nil {
+	if err := checkHead(opt.Path, hd, last); err != nil {
+		if f == nil && liveExists(opt.Path) {
+			// Read without the live file's lock: another appender (one
+			// that holds a replaced lock file) created it and wrote
+			// meanwhile. Check again, under that lock.
+			return errRetry
+		}
+		return err
+	}
+	if f == nil {
+		// Create the live file, then start over to lock it like any other.
+		nf, err := openRegular(opt.Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("audit log: %w", err)
+		}
+		if nf != nil {
+			nf.Close()
+			syncDir(filepath.Dir(opt.Path))
+		}
+		return errRetry
+	}
+	if !t.partial && size >= opt.MaxSegmentBytes {
+		// Rename the full file to the next segment; the next attempt
+		// creates the new live file and chains from the segment's last
+		// event, with segment_prev.
+		if _, err := rotate(opt.Path); err != nil {
 			return err
 		}
-		f.Close()
-		f, err = os.OpenFile(opt.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND|os.O_EXCL, 0o600)
-		if err != nil {
-			return fmt.Errorf("audit log: new segment: %w", err)
-		}
-		defer f.Close()
-		segPrev, newFile = filepath.Base(seg), true
+		return errRetry
 	}
+	prevHash, prevSeq := Genesis, int64(0)
+	if last != nil {
+		prevHash, prevSeq = last.Hash, last.Seq
+	}
+	newFile := size == 0
 
 	ev.Seq = prevSeq + 1
 	ev.PrevHash = prevHash
@@ -145,12 +204,9 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 		// Terminate the partial bytes so they become a line of their own.
 		line = append(line, '\n')
 	}
-	if t.skipped > 0 {
-		n := t.skipped
-		if t.partial {
-			n++
-		}
-		ev.Recovered = &Recovered{AfterSeq: prevSeq, Bytes: n}
+	if t.partial {
+		// the partial line and the newline that closes it
+		ev.Recovered = &Recovered{AfterSeq: prevSeq, Bytes: t.skipped + 1}
 	}
 	var scratch []byte
 	ev.Hash, scratch = ev.computeHash(scratch)
@@ -182,6 +238,36 @@ func appendLocked(opt Options, key *keys.Key, ev *Event) error {
 	return writeHead(opt.Path, ev.Seq, ev.Hash)
 }
 
+// checkHead compares the head record with the newest event in the log
+// (last, nil when the log holds none). They agree when the head names last,
+// or the event just before it: the head is rewritten after the log's fsync,
+// so a crash in between leaves it one event behind. Anything else means
+// events were removed from the end, or the log or the head was replaced;
+// appending would overwrite the head and hide it, so Append refuses. No
+// head record at all is accepted: a log before its first head write.
+func checkHead(path string, hd *head, last *Event) error {
+	if hd == nil {
+		return nil
+	}
+	recover := fmt.Sprintf("Run `aport audit verify` to see the damage; to start a new log, move the log and its head record aside (mv %s %s.damaged; mv %s %s.damaged.head), keeping them for investigation", path, path, HeadPath(path), path)
+	switch {
+	case last == nil:
+		return fmt.Errorf("audit log %s: the head record %s says seq %d was written, but the log holds no event: the log was deleted or emptied. No event is written, so that stays visible. %s", path, HeadPath(path), hd.Seq, recover)
+	case hd.Seq == last.Seq && hd.Hash == last.Hash:
+		return nil
+	case hd.Seq == last.Seq-1 && hd.Hash == last.PrevHash:
+		return nil // a crash between the log's fsync and the head write
+	case hd.Seq > last.Seq:
+		return fmt.Errorf("audit log %s: the log ends at seq %d, but the head record %s says seq %d was written: events were deleted from the end. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, recover)
+	}
+	return fmt.Errorf("audit log %s: its last event (seq %d) does not match the head record %s (seq %d, %s): the end of the log or the head record was replaced. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, hd.Hash, recover)
+}
+
+func liveExists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
 func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
@@ -191,14 +277,17 @@ func syncDir(dir string) {
 
 // tail is what Append needs from the end of the log.
 type tail struct {
-	last    *Event // the last complete, parseable event; nil if none found
-	skipped int64  // bytes after last's line that are not a complete event
+	last    *Event // the last complete event; nil if the file holds none
+	skipped int64  // bytes after last's line: the partial final line, if any
 	partial bool   // the file does not end with a newline
 }
 
-// readTail reads the log backwards from its end: the last complete event,
-// and the bytes after it that are not one (a partial line after a crash).
-// It reads at most maxSkipLines+1 lines, whatever the log's size.
+// readTail reads the log backwards from its end: the last complete line,
+// which must be an event, and after it at most one partial line with no
+// newline. Append writes each line with its newline in one write call, so
+// an interrupted append can leave only that: a complete line that is not an
+// event is damage, and readTail returns an error rather than skip it. It
+// reads two lines at most, whatever the log's size.
 func readTail(f *os.File, size int64) (tail, error) {
 	var t tail
 	if size == 0 {
@@ -218,26 +307,31 @@ func readTail(f *os.File, size int64) (tail, error) {
 		end = nl + 1
 		t.skipped = size - end
 	}
-	for i := 0; end > 0; i++ {
-		if i > maxSkipLines {
-			return t, fmt.Errorf("no valid event in the last %d lines; `aport audit verify` names the damage", maxSkipLines)
-		}
-		nl, err := lastNewline(f, end-1)
-		if err != nil {
-			return t, err
-		}
-		start := nl + 1
-		line := make([]byte, end-1-start)
-		if _, err := f.ReadAt(line, start); err != nil {
-			return t, fmt.Errorf("read tail: %w", err)
-		}
-		if e, err := Parse(line); err == nil && e.Hash != "" && e.Seq > 0 {
-			t.last = e
-			return t, nil
-		}
-		t.skipped += end - start
-		end = start
+	if end == 0 {
+		return t, nil // only a partial line: no event in this file
 	}
+	nl, err := lastNewline(f, end-1)
+	if err != nil {
+		return t, err
+	}
+	start := nl + 1
+	line := make([]byte, end-1-start)
+	if _, err := f.ReadAt(line, start); err != nil {
+		return t, fmt.Errorf("read tail: %w", err)
+	}
+	e, err := Parse(line)
+	if err == nil && (e.Hash == "" || e.Seq <= 0) {
+		err = errors.New("no seq or hash")
+	}
+	if err == nil {
+		if h, _ := e.computeHash(nil); h != e.Hash {
+			err = errors.New("its content does not match its hash")
+		}
+	}
+	if err != nil {
+		return t, fmt.Errorf("the last complete line (at byte %d) is not a valid event (%s). An interrupted append leaves only a final line without a newline, so this line was damaged or replaced after it was written; no event is appended after it. Run `aport audit verify` to see the damage, then move the log and its head record aside to start a new log", start, shortErr(err))
+	}
+	t.last = e
 	return t, nil
 }
 
@@ -307,7 +401,7 @@ func lastSegmentEvent(path string) (string, *Event, error) {
 		return "", nil, err
 	}
 	seg := segs[len(segs)-1]
-	f, err := os.Open(seg)
+	f, err := openRegular(seg, os.O_RDONLY, 0)
 	if err != nil {
 		return "", nil, fmt.Errorf("audit segment: %w", err)
 	}
@@ -320,8 +414,8 @@ func lastSegmentEvent(path string) (string, *Event, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("audit segment %s: %w", seg, err)
 	}
-	if t.last == nil {
-		return "", nil, fmt.Errorf("audit segment %s holds no valid event", seg)
+	if t.last == nil || t.partial {
+		return "", nil, fmt.Errorf("audit segment %s does not end with a complete event; `aport audit verify` names the damage", seg)
 	}
 	return seg, t.last, nil
 }

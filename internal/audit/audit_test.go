@@ -3,15 +3,19 @@ package audit
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,6 +202,16 @@ func TestTamper(t *testing.T) {
 			}
 			return ls
 		}, 5, "signature does not verify"},
+		{"respell the signature's unused base64 bits", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
+			// The last character before "==" carries 2 bits of the signature
+			// and 4 unused bits: flipping its lowest bit decodes to the same
+			// 64 bytes with a lenient decoder.
+			const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+			i := bytes.Index(ls[4], []byte(`=="`)) - 1
+			ls[4] = bytes.Clone(ls[4])
+			ls[4][i] = alphabet[strings.IndexByte(alphabet, ls[4][i])^1]
+			return ls
+		}, 5, "signature is not ed25519:<base64 of 64 bytes>"},
 		{"edit the hash", func(t *testing.T, l *testLog, ls [][]byte) [][]byte {
 			i := bytes.Index(ls[6], []byte(`"hash":"sha256:`)) + len(`"hash":"sha256:`)
 			ls[6] = bytes.Clone(ls[6])
@@ -336,17 +350,16 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatalf("recovery event %+v", rec)
 	}
 
-	// A second crash that tore the recovery write itself: "\n" + part of
-	// a line, then garbage again. Append walks back over both.
+	// A second crash, in a later append: recovered the same way.
 	f, _ = os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
-	f.Write([]byte("{\"seq\":9,\n{\"seq\":"))
+	f.Write([]byte("{\"seq\":9,"))
 	f.Close()
 	l.appendN(t, 1)
 	sum, err = VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Events != 9 || len(sum.Recovered) != 2 || sum.Recovered[1].Line != 10 || sum.Recovered[1].Bytes != 18 {
+	if sum.Events != 9 || len(sum.Recovered) != 2 || sum.Recovered[1].Line != 10 || sum.Recovered[1].Bytes != 10 {
 		t.Fatalf("summary %+v", sum)
 	}
 
@@ -481,13 +494,13 @@ func TestAppendErrors(t *testing.T) {
 			t.Fatal("want an error")
 		}
 	})
-	t.Run("log full of garbage", func(t *testing.T) {
+	t.Run("log ending in garbage", func(t *testing.T) {
 		l := newTestLog(t)
 		l.appendN(t, 1)
 		f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
-		f.Write(bytes.Repeat([]byte("junk\n"), maxSkipLines+2))
+		f.Write(bytes.Repeat([]byte("junk\n"), 20))
 		f.Close()
-		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "no valid event") {
+		if err := Append(l.opt, sampleEvent(1)); err == nil || !strings.Contains(err.Error(), "not a valid event") {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -500,7 +513,15 @@ func TestAppendErrors(t *testing.T) {
 		if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "head record is unreadable") {
 			t.Fatalf("got %v", err)
 		}
-		// The next append rewrites it.
+		// Appends refuse it, and write nothing, until it is moved aside.
+		before, _ := os.ReadFile(l.opt.Path)
+		if err := Append(l.opt, sampleEvent(3)); err == nil || !strings.Contains(err.Error(), "head record") || !strings.Contains(err.Error(), "is unreadable") {
+			t.Fatalf("append with a garbage head: %v", err)
+		}
+		if after, _ := os.ReadFile(l.opt.Path); !bytes.Equal(before, after) {
+			t.Fatal("an event was written")
+		}
+		os.Rename(HeadPath(l.opt.Path), HeadPath(l.opt.Path)+".damaged")
 		l.appendN(t, 1)
 		if _, err := Verify(l.opt.Path, l.pubs, 1); err != nil {
 			t.Fatal(err)
@@ -581,6 +602,39 @@ func TestConcurrentGoroutines(t *testing.T) {
 	}
 }
 
+// TestInputHashDeep: input nested deeper than MaxCanonicalDepth is hashed as
+// received, not canonicalised (quadratic in the depth).
+func TestInputHashDeep(t *testing.T) {
+	raw := func(s string) string {
+		sum := sha256.Sum256([]byte(s))
+		return "sha256:" + hex.EncodeToString(sum[:])
+	}
+	at := strings.Repeat("[", MaxCanonicalDepth) + strings.Repeat("]", MaxCanonicalDepth)
+	if got := InputHash([]byte(at + " ")); got == raw(at+" ") {
+		t.Fatalf("depth %d: hashed raw, want canonical", MaxCanonicalDepth)
+	}
+	over := "[" + at + "]"
+	if got := InputHash([]byte(over)); got != raw(over) {
+		t.Fatalf("depth %d: %s, want the raw hash", MaxCanonicalDepth+1, got)
+	}
+	// brackets inside strings do not count
+	inString := `{"a":"` + strings.Repeat("[", 1000) + `"}`
+	if got, want := InputHash([]byte(inString)), InputHash([]byte(`{ "a":"`+strings.Repeat("[", 1000)+`"}`)); got != want {
+		t.Fatal("brackets inside a string counted as nesting")
+	}
+	deep := strings.Repeat("[", 160_000) + strings.Repeat("]", 160_000)
+	start := time.Now()
+	if got := InputHash([]byte(deep)); got != raw(deep) {
+		t.Fatal("deep input not hashed raw")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("hashing 160,000 levels took %s", d)
+	}
+	if RawInputHash([]byte(`{"a": 1}`)) != raw(`{"a": 1}`) {
+		t.Fatal("RawInputHash is not SHA-256 of the bytes")
+	}
+}
+
 func TestInputHash(t *testing.T) {
 	a := InputHash([]byte(`{"b": 1, "a": "x"}`))
 	b := InputHash([]byte("\xef\xbb\xbf{\"a\":\"x\",\"b\":1.0}"))
@@ -621,6 +675,51 @@ func TestRedact(t *testing.T) {
 		if !json.Valid([]byte(got)) {
 			t.Errorf("Redact(%s) is not JSON: %s", tc.in, got)
 		}
+	}
+}
+
+// TestRedactRules: one case per rule of the redactor (docs/audit.md,
+// Redaction), each with the secret that must go and the text that must stay.
+func TestRedactRules(t *testing.T) {
+	for _, tc := range []struct{ name, in, gone, kept string }{
+		{"mysql -p attached", `{"command":"mysql -u root -pS3cretPw db"}`, "S3cretPw", "-u root -p[REDACTED] db"},
+		{"mysqldump -p attached", `{"command":"mysqldump -h h -pS3cretPw --all"}`, "S3cretPw", "--all"},
+		{"mkdir -p is not a password", `{"command":"mkdir -p build && ls"}`, "[REDACTED]", "mkdir -p build"},
+		{"curl -u user:pass", `{"command":"curl -u alice:S3cretPw https://api.example.com"}`, "S3cretPw", "-u alice:[REDACTED] https://api.example.com"},
+		{"curl --user user:pass", `{"command":"curl --user alice:S3cretPw https://api.example.com"}`, "S3cretPw", "--user alice:[REDACTED]"},
+		{"curl --user=user:pass", `{"command":"curl --user=alice:S3cretPw x"}`, "S3cretPw", "alice:"},
+		{"sudo -u user is kept", `{"command":"sudo -u postgres psql"}`, "[REDACTED]", "sudo -u postgres psql"},
+		{"https token as user", `{"command":"git push https://S3cretTok@github.com/o/r.git"}`, "S3cretTok", "https://[REDACTED]@github.com/o/r.git"},
+		{"ssh user is kept", `{"command":"git clone ssh://git@github.com/o/r.git"}`, "[REDACTED]", "ssh://git@github.com"},
+		{"JSON text in file contents", `{"content":"{\"password\": \"S3cretPw\", \"api_key\": \"S3cretKey\", \"user\": \"bob\"}"}`, "S3cret", `\"user\": \"bob\"`},
+		{"JSON text in curl -d", `{"command":"curl -d '{\"password\":\"S3cretPw\"}' https://x"}`, "S3cretPw", "https://x"},
+		{"camelCase privateKey", `{"privateKey":"S3cret1","user":"bob"}`, "S3cret1", `"user":"bob"`},
+		{"camelCase accessKey", `{"accessKey":"S3cret2"}`, "S3cret2", "REDACTED"},
+		{"camelCase signingKey", `{"signingKey":"S3cret3"}`, "S3cret3", "REDACTED"},
+		{"camelCase sessionKey", `{"sessionKey":"S3cret4"}`, "S3cret4", "REDACTED"},
+		{"dbPass", `{"dbPass":"S3cret5","dbHost":"h"}`, "S3cret5", `"dbHost":"h"`},
+		{"bearer field", `{"bearer":"S3cret6"}`, "S3cret6", "REDACTED"},
+		{"Private-Key with dashes", `{"Private-Key":"S3cret7"}`, "S3cret7", "REDACTED"},
+		{"PGP private key block", `{"content":"-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGS3cret\n-----END PGP PRIVATE KEY BLOCK-----\nafter"}`, "lQOYBGS3cret", "after"},
+		{"DB_PASS=", `{"command":"DB_PASS=S3cretPw ./run"}`, "S3cretPw", "./run"},
+		{"OPENAI_KEY=", `{"command":"OPENAI_KEY=S3cretKey STRIPE_KEY=S3cretK2 ./run"}`, "S3cretK", "./run"},
+		{"sshpass -p", `{"command":"sshpass -p S3cretPw ssh host"}`, "S3cretPw", "ssh host"},
+		{"sshpass -p quoted", `{"command":"sshpass -p 'S3cret Pw' ssh host"}`, "S3cret", "ssh host"},
+		{"openssl -k", `{"command":"openssl enc -aes-256-cbc -k S3cretPw -in f"}`, "S3cretPw", "-in f"},
+		{"openssl -pass", `{"command":"openssl pkcs12 -in a.p12 -passin pass:S3cretPw -nodes"}`, "S3cretPw", "-nodes"},
+		{"htpasswd -b", `{"command":"htpasswd -bc .htpasswd alice S3cretPw"}`, "S3cretPw", "alice"},
+		{"header as name/value", `{"headers":[{"name":"Authorization","value":"S3cretTok"},{"name":"Accept","value":"json"}]}`, "S3cretTok", `"value":"json"`},
+		{"setting as key/value", `{"env":[{"key":"DB_PASSWORD","value":"S3cretPw"}]}`, "S3cretPw", "DB_PASSWORD"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := string(Redact([]byte(tc.in)))
+			if strings.Contains(got, tc.gone) || !strings.Contains(got, tc.kept) {
+				t.Errorf("Redact(%s) = %s; want %q gone and %q kept", tc.in, got, tc.gone, tc.kept)
+			}
+			if !json.Valid([]byte(got)) {
+				t.Errorf("not JSON: %s", got)
+			}
+		})
 	}
 }
 
@@ -705,4 +804,355 @@ func TestLongLines(t *testing.T) {
 			t.Fatalf("%d-byte line: %v", tc.size, err)
 		}
 	}
+}
+
+// An overlong line stops the read; damage on an earlier line of the same
+// chunk is still the first bad line reported.
+func TestOverlongLineAfterAnEdit(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 30)
+	ls := l.lines(t)
+	for _, tc := range []struct {
+		name string
+		edit func([][]byte) [][]byte
+		line int
+		want string
+	}{
+		{"edited line 5", func(ls [][]byte) [][]byte {
+			ls[4] = bytes.Replace(bytes.Clone(ls[4]), []byte(`"tool":"Bash"`), []byte(`"tool":"Bask"`), 1)
+			return ls
+		}, 5, "does not match its hash"},
+		{"junk line 5", func(ls [][]byte) [][]byte {
+			ls[4] = []byte("junk\n")
+			return ls
+		}, 5, "not a valid JSON event"},
+		{"junk line 20, right before the long one", func(ls [][]byte) [][]byte {
+			ls[19] = []byte("junk\n")
+			return ls
+		}, 20, "not a valid JSON event"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			edited := tc.edit(slices.Clone(ls))
+			// line 21 is 2 MiB without a newline in the first MiB
+			edited = append(edited[:20:20], append([][]byte{append(bytes.Repeat([]byte("x"), 2<<20), '\n')}, edited[20:]...)...)
+			l.write(t, edited)
+			_, err := Verify(l.opt.Path, l.pubs, 2)
+			var ve *VerifyError
+			if !errors.As(err, &ve) || ve.Line != tc.line || !strings.Contains(ve.Problem, tc.want) {
+				t.Fatalf("got %v, want line %d: %s", err, tc.line, tc.want)
+			}
+		})
+	}
+	// alone, the overlong line is reported where it is
+	l.write(t, append(ls[:20:20], append([][]byte{append(bytes.Repeat([]byte("x"), 2<<20), '\n')}, ls[20:]...)...))
+	_, err := Verify(l.opt.Path, l.pubs, 2)
+	var ve *VerifyError
+	if !errors.As(err, &ve) || ve.Line != 21 || !strings.Contains(ve.Problem, "line longer than") {
+		t.Fatalf("got %v, want line 21 too long", err)
+	}
+}
+
+// signedLine seals ev with the log's own key, as Append would, and returns
+// its line: for logs that Append itself refuses to write.
+func (l *testLog) signedLine(t *testing.T, ev *Event) []byte {
+	t.Helper()
+	ev.Kid = l.key.ID
+	ev.Hash, _ = ev.computeHash(nil)
+	ev.Signature = "ed25519:" + base64.StdEncoding.EncodeToString(l.key.Sign([]byte(ev.Hash)))
+	return append(ev.canonical(nil, true), '\n')
+}
+
+// TestRecoveryCoversOnlyAPartialLine: only a final line without a newline
+// can come from an interrupted append. Complete lines that are not events
+// make Append fail (it does not chain past them or record them as a
+// recovery), and verify does not accept a recovery record covering them.
+func TestRecoveryCoversOnlyAPartialLine(t *testing.T) {
+	t.Run("append refuses complete bad lines at the end", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			edit func([][]byte) [][]byte
+		}{
+			{"last three lines edited", func(ls [][]byte) [][]byte {
+				for i := 7; i < 10; i++ {
+					ls[i] = append([]byte("X"), ls[i]...)
+				}
+				return ls
+			}},
+			{"last line edited", func(ls [][]byte) [][]byte {
+				ls[9] = bytes.Replace(ls[9], []byte(`"tool":"Bash"`), []byte(`"tool":"Bask"`), 1)
+				return ls
+			}},
+			{"bad complete line, then a partial line", func(ls [][]byte) [][]byte {
+				ls[9] = append(append([]byte("junk\n"), ls[9][:40]...), []byte{}...)
+				return ls
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				l := newTestLog(t)
+				l.appendN(t, 10)
+				l.write(t, tc.edit(slices.Clone(l.lines(t))))
+				before, _ := os.ReadFile(l.opt.Path)
+				err := Append(l.opt, sampleEvent(11))
+				if err == nil || !strings.Contains(err.Error(), "is not a valid event") || !strings.Contains(err.Error(), "aport audit verify") {
+					t.Fatalf("Append: %v", err)
+				}
+				if after, _ := os.ReadFile(l.opt.Path); !bytes.Equal(before, after) {
+					t.Fatal("the log changed")
+				}
+			})
+		}
+	})
+	t.Run("verify refuses a recovery record over complete lines", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		ls := l.lines(t)
+		last, _ := Parse(bytes.TrimSuffix(ls[4], []byte("\n")))
+		junk := []byte("complete but not an event\n{\"seq\":6,\n")
+		ev := sampleEvent(6)
+		ev.Seq, ev.PrevHash = 6, last.Hash
+		ev.Recovered = &Recovered{AfterSeq: 5, Bytes: int64(len(junk))}
+		l.write(t, append(ls, junk, l.signedLine(t, ev)))
+		_, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true})
+		var ve *VerifyError
+		if !errors.As(err, &ve) || ve.Line != 6 || !strings.Contains(ve.Problem, "records these 2 lines as one recovered partial write") {
+			t.Fatalf("got %v", err)
+		}
+		// the same record over one line is a recovery
+		junk = []byte("{\"seq\":6,\n")
+		ev = sampleEvent(6)
+		ev.Seq, ev.PrevHash = 6, last.Hash
+		ev.Recovered = &Recovered{AfterSeq: 5, Bytes: int64(len(junk))}
+		l.write(t, append(ls, junk, l.signedLine(t, ev)))
+		if sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true}); err != nil || len(sum.Recovered) != 1 {
+			t.Fatalf("one-line recovery: %v", err)
+		}
+	})
+}
+
+// TestAppendChecksHead: Append compares the head record with the log's last
+// event before it writes. Events deleted from the end, a deleted log, or a
+// head that names another event make it fail and write nothing, so the
+// next call cannot overwrite the head and hide the deletion.
+func TestAppendChecksHead(t *testing.T) {
+	refusedOnly := func(t *testing.T, l *testLog, want string) {
+		t.Helper()
+		before, beforeErr := os.ReadFile(l.opt.Path)
+		head, _ := os.ReadFile(HeadPath(l.opt.Path))
+		err := Append(l.opt, sampleEvent(99))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "aport audit verify") || !strings.Contains(err.Error(), "mv ") {
+			t.Fatalf("Append: %v, want an error containing %q and how to recover", err, want)
+		}
+		after, afterErr := os.ReadFile(l.opt.Path)
+		if !bytes.Equal(before, after) || (beforeErr == nil) != (afterErr == nil) {
+			t.Fatal("the log changed")
+		}
+		if h, _ := os.ReadFile(HeadPath(l.opt.Path)); !bytes.Equal(h, head) {
+			t.Fatal("the head record changed")
+		}
+	}
+	refused := func(t *testing.T, l *testLog, want string) {
+		t.Helper()
+		refusedOnly(t, l, want)
+		if _, err := Verify(l.opt.Path, l.pubs, 1); err == nil {
+			t.Fatal("verify passes after the refused append")
+		}
+	}
+	t.Run("last events deleted", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		l.write(t, l.lines(t)[:8])
+		refused(t, l, "the log ends at seq 8, but the head record")
+	})
+	t.Run("log cut in the middle of an event", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		b, _ := os.ReadFile(l.opt.Path)
+		os.WriteFile(l.opt.Path, b[:len(b)-2000], 0o600) // seq 9 and 10 gone, a partial line left
+		refused(t, l, "events were deleted from the end")
+	})
+	t.Run("log deleted", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		os.Remove(l.opt.Path)
+		refused(t, l, "the log holds no event")
+		if _, err := os.Stat(l.opt.Path); !errors.Is(err, os.ErrNotExist) {
+			t.Fatal("an empty log was created")
+		}
+	})
+	t.Run("log emptied", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		os.WriteFile(l.opt.Path, nil, 0o600)
+		refused(t, l, "the log holds no event")
+	})
+	t.Run("head edited ahead", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		writeHead(l.opt.Path, 9, "sha256:"+strings.Repeat("ab", 32))
+		refused(t, l, "the log ends at seq 3, but the head record")
+	})
+	t.Run("head with another hash", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		writeHead(l.opt.Path, 3, "sha256:"+strings.Repeat("ab", 32))
+		refused(t, l, "does not match the head record")
+	})
+	t.Run("head two behind", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		e, _ := Parse(bytes.TrimSuffix(l.lines(t)[2], []byte("\n")))
+		writeHead(l.opt.Path, 3, e.Hash)
+		// no crash leaves the head two events behind (verify, which only
+		// looks for events missing at the end, accepts it)
+		refusedOnly(t, l, "does not match the head record")
+	})
+	t.Run("the log's segments deleted with it", func(t *testing.T) {
+		l := newTestLog(t)
+		l.opt.MaxSegmentBytes = 3000
+		l.appendN(t, 20)
+		segs, _ := Segments(l.opt.Path)
+		for _, s := range append(segs, l.opt.Path) {
+			os.Remove(s)
+		}
+		refused(t, l, "the log holds no event")
+	})
+
+	// What is not damage.
+	t.Run("head one behind: a crash before the head write", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 5)
+		e, _ := Parse(bytes.TrimSuffix(l.lines(t)[3], []byte("\n")))
+		writeHead(l.opt.Path, 4, e.Hash)
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 6 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("no head record", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 3)
+		os.Remove(HeadPath(l.opt.Path))
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 4 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("empty head record: a crash before its first write", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 1)
+		os.WriteFile(HeadPath(l.opt.Path), nil, 0o600)
+		l.appendN(t, 1)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 2 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("partial line after the head's event", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 4)
+		f, _ := os.OpenFile(l.opt.Path, os.O_WRONLY|os.O_APPEND, 0)
+		f.Write(l.lines(t)[1][:50])
+		f.Close()
+		l.appendN(t, 1)
+		if sum, err := VerifyWith(l.opt.Path, VerifyOptions{Pubkeys: l.pubs, AllowRecovered: true}); err != nil || sum.LastSeq != 5 || len(sum.Recovered) != 1 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+	t.Run("moving the damaged log and head aside starts a new log", func(t *testing.T) {
+		l := newTestLog(t)
+		l.appendN(t, 10)
+		l.write(t, l.lines(t)[:8])
+		if err := Append(l.opt, sampleEvent(1)); err == nil {
+			t.Fatal("want an error")
+		}
+		os.Rename(l.opt.Path, l.opt.Path+".damaged")
+		os.Rename(HeadPath(l.opt.Path), l.opt.Path+".damaged.head")
+		l.appendN(t, 2)
+		if sum, err := Verify(l.opt.Path, l.pubs, 1); err != nil || sum.LastSeq != 2 {
+			t.Fatalf("%v %+v", err, sum)
+		}
+	})
+}
+
+func TestParseHead(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a")
+	hash := "sha256:" + strings.Repeat("0f", 32)
+	if err := writeHead(p, 1234, hash); err != nil {
+		t.Fatal(err)
+	}
+	h, err := readHead(p)
+	if err != nil || h.Seq != 1234 || h.Hash != hash {
+		t.Fatalf("%+v %v", h, err)
+	}
+	for _, bad := range []string{
+		`{"hash":"` + hash + `","seq":0}` + "\n",
+		`{"hash":"` + hash + `","seq":012}` + "\n",
+		`{"hash":"` + hash + `","seq":-1}` + "\n",
+		`{"hash":"` + hash + `","seq":12}`,
+		`{"hash":"` + hash + `","seq":12} x` + "\n",
+		`{"hash":"sha256:` + strings.Repeat("0F", 32) + `","seq":12}` + "\n",
+		`{"seq":12,"hash":"` + hash + `"}` + "\n",
+		`{"hash":"` + hash + `", "seq":12}` + "\n",
+	} {
+		if h, ok := parseHead([]byte(bad)); ok {
+			t.Errorf("%q parsed as %+v", bad, h)
+		}
+	}
+}
+
+// TestConcurrentAppendsWhileTheLockFileIsDeleted: appenders (each with its
+// own open file, so they contend like processes) while another goroutine
+// keeps deleting the lock file. The chain must stay one chain.
+func TestConcurrentAppendsWhileTheLockFileIsDeleted(t *testing.T) {
+	t.Run("one file", func(t *testing.T) { appendWhileDeletingTheLock(t, 0) })
+	t.Run("rotating", func(t *testing.T) { appendWhileDeletingTheLock(t, 20_000) })
+}
+
+func appendWhileDeletingTheLock(t *testing.T, maxSegment int64) {
+	l := newTestLog(t)
+	l.opt.MaxSegmentBytes = maxSegment
+	l.appendN(t, 1)
+	stop := make(chan struct{})
+	deleted := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				deleted <- n
+				return
+			default:
+			}
+			if os.Remove(LockPath(l.opt.Path)) == nil {
+				n++
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	const workers, each = 8, 40
+	errs := make(chan error, workers*each)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				errs <- Append(l.opt, sampleEvent(w*each+i))
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	n := <-deleted
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := Verify(l.opt.Path, l.pubs, 2)
+	if err != nil || sum.Events != 1+workers*each {
+		t.Fatalf("after %d deletions of the lock file: %v %+v", n, err, sum)
+	}
+	t.Logf("%d deletions of the lock file", n)
 }

@@ -276,14 +276,54 @@ var errNotCanonical = fmt.Errorf("not in the canonical form aport writes")
 
 // InputHash is "sha256:<hex>" over the RFC 8785 canonical form of a JSON
 // input (a leading UTF-8 byte-order mark ignored), or over the raw bytes
-// when they are not JSON.
+// when they are not JSON or are nested more than MaxCanonicalDepth deep:
+// canonicalising takes time quadratic in the depth. Callers that have
+// already rejected the input use RawInputHash.
 func InputHash(raw []byte) string {
 	b := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if c, err := jcs.Transform(b); err == nil {
-		b = c
-	} else {
-		b = raw
+	if nestedAtMost(b, MaxCanonicalDepth) {
+		if c, err := jcs.Transform(b); err == nil {
+			return RawInputHash(c)
+		}
 	}
-	sum := sha256.Sum256(b)
+	return RawInputHash(raw)
+}
+
+// RawInputHash is "sha256:<hex>" over the bytes as received, for input
+// that was rejected before it could be read as a tool call (not JSON, not an
+// object, a repeated key, nested too deep): such input is never
+// canonicalised.
+func RawInputHash(raw []byte) string {
+	sum := sha256.Sum256(raw)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// MaxCanonicalDepth is the deepest nesting InputHash canonicalises; it is
+// the hook parser's limit too.
+const MaxCanonicalDepth = 256
+
+// nestedAtMost reports whether no array or object in b (outside strings) is
+// nested deeper than limit. It does not validate JSON.
+func nestedAtMost(b []byte, limit int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			if depth++; depth > limit {
+				return false
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return true
 }

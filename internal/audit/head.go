@@ -1,13 +1,13 @@
 package audit
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
-	"strings"
 )
 
 // The head record, PATH.head, holds the seq and hash of the newest event,
@@ -44,7 +44,7 @@ func writeHead(path string, seq int64, hash string) error {
 		rec[i] = ' '
 	}
 	rec[headSize-1] = '\n'
-	f, err := os.OpenFile(HeadPath(path), os.O_WRONLY|os.O_CREATE, 0o600)
+	f, err := openRegular(HeadPath(path), os.O_WRONLY|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("audit head record: %w", err)
 	}
@@ -61,10 +61,13 @@ func writeHead(path string, seq int64, hash string) error {
 	return f.Close()
 }
 
-// readHead returns nil when there is no head record.
+// readHead returns nil when there is no head record, or an empty one (a
+// crash between creating the file and its first write). It parses by hand,
+// accepting only what writeHead writes: encoding/json's first use costs more
+// than the rest of an append.
 func readHead(path string) (*head, error) {
-	f, err := os.Open(HeadPath(path))
-	if errors.Is(err, os.ErrNotExist) {
+	f, err := openRegular(HeadPath(path), os.O_RDONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
@@ -75,9 +78,50 @@ func readHead(path string) (*head, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h head
-	if err := json.Unmarshal([]byte(strings.TrimSpace(string(b))), &h); err != nil || h.Seq <= 0 || !strings.HasPrefix(h.Hash, "sha256:") {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	h, ok := parseHead(b)
+	if !ok {
 		return nil, fmt.Errorf("not a head record")
 	}
-	return &h, nil
+	return h, nil
+}
+
+// parseHead reads {"hash":"sha256:<64 hex>","seq":N} followed by spaces and
+// one newline.
+func parseHead(b []byte) (*head, bool) {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"hash":"sha256:`))
+	if !ok || len(rest) < 64 {
+		return nil, false
+	}
+	for _, c := range rest[:64] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return nil, false
+		}
+	}
+	h := &head{Hash: "sha256:" + string(rest[:64])}
+	rest, ok = bytes.CutPrefix(rest[64:], []byte(`","seq":`))
+	if !ok {
+		return nil, false
+	}
+	end := bytes.IndexByte(rest, '}')
+	if end <= 0 || end > 19 || rest[0] == '0' {
+		return nil, false
+	}
+	for _, c := range rest[:end] {
+		if c < '0' || c > '9' {
+			return nil, false
+		}
+	}
+	seq, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	if err != nil || seq <= 0 {
+		return nil, false
+	}
+	h.Seq = seq
+	tail := bytes.TrimLeft(rest[end+1:], " ")
+	if string(tail) != "\n" {
+		return nil, false
+	}
+	return h, true
 }

@@ -42,7 +42,7 @@ func Scan(path string, fn func(Record) bool) error {
 }
 
 func scanFile(path string, off int64, line int, fn func(Record) bool) (bool, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return false, fmt.Errorf("audit log: %w", err)
 	}
@@ -121,7 +121,7 @@ func Tail(path string, n int) ([]Record, error) {
 }
 
 func tailFile(path string, n int) ([]Record, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
@@ -198,7 +198,7 @@ func Follow(ctx context.Context, path string, interval time.Duration, fn func(Re
 		if st.Size() == off {
 			continue
 		}
-		f, err := os.Open(path)
+		f, err := openRegular(path, os.O_RDONLY, 0)
 		if err != nil {
 			continue
 		}

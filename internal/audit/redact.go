@@ -12,14 +12,17 @@ import (
 const Mask = "[REDACTED]"
 
 // Redact returns the input with secrets masked, as canonical JSON: values of
-// object fields named like secrets (password, secret, token, api_key,
-// authorization, cookie, private_key, ...), and inside every string:
-// passwords in URLs (user:pass@host), KEY=value assignments whose KEY looks
-// secret, --password/--token style flags, Authorization/Bearer/Basic
-// credentials, PEM private keys, JWTs and well-known token formats (ghp_,
-// github_pat_, sk-, AKIA/ASIA, xox?-, glpat-, AIza, Stripe keys). An input
-// that is not JSON is redacted as one string. Redaction is best effort:
-// input_hash, not the stored input, is what proves what was decided.
+// object fields named like secrets (password, secret, token, apiKey,
+// authorization, cookie, privateKey, dbPass, ...; case, -, _ and . ignored),
+// the value of a {"name":<secret name>,"value":...} pair, and inside every
+// string: passwords in URLs (user:pass@host) and token-only http(s) users,
+// KEY=value and "KEY": value whose KEY looks secret, --password/--token
+// style flags, curl -u user:pass, mysql -pPASS, sshpass -p, openssl -k/-pass,
+// htpasswd -b, Authorization/Bearer/Basic credentials, PEM and PGP private
+// keys, JWTs and well-known token formats (ghp_, github_pat_, sk-, AKIA/ASIA,
+// xox?-, glpat-, AIza, Stripe keys). An input that is not JSON is redacted as
+// one string. The rules are listed in docs/audit.md. Redaction is best
+// effort: input_hash, not the stored input, is what proves what was decided.
 func Redact(raw []byte) json.RawMessage {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -45,6 +48,17 @@ func redactValue(v any, depth int) any {
 	case string:
 		return RedactString(x)
 	case map[string]any:
+		// a header or setting given as a name/value pair:
+		// {"name":"Authorization","value":"..."}
+		for _, nk := range []string{"name", "key", "header"} {
+			if n, ok := x[nk].(string); ok && secretName(n) {
+				for _, vk := range []string{"value", "val"} {
+					if v, ok := x[vk]; ok && v != nil {
+						x[vk] = Mask
+					}
+				}
+			}
+		}
 		for k, e := range x {
 			if secretName(k) {
 				if e != nil {
@@ -64,14 +78,19 @@ func redactValue(v any, depth int) any {
 	return v
 }
 
-// secretName reports whether a field name says its value is a secret.
+// secretName reports whether a field name says its value is a secret. Case,
+// "-", "_", "." and spaces are ignored, so privateKey, private_key and
+// Private-Key are one name.
 func secretName(k string) bool {
-	n := strings.ToLower(strings.NewReplacer("-", "_", " ", "_").Replace(k))
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "", " ", "", ".", "").Replace(k))
 	switch n {
-	case "authorization", "proxy_authorization", "cookie", "set_cookie", "pass", "pwd", "auth", "credentials", "credential":
+	case "authorization", "proxyauthorization", "cookie", "setcookie", "pass", "pwd", "auth", "credentials", "credential", "bearer":
 		return true
 	}
-	for _, w := range []string{"password", "passwd", "passphrase", "secret", "token", "api_key", "apikey", "access_key", "private_key", "client_secret", "session_key", "signing_key"} {
+	if strings.HasSuffix(n, "pass") || strings.HasSuffix(n, "pwd") {
+		return true // dbPass, DB_PWD
+	}
+	for _, w := range []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "accesskey", "privatekey", "sessionkey", "signingkey", "secretkey", "encryptionkey", "masterkey"} {
 		if strings.Contains(n, w) {
 			return true
 		}
@@ -87,11 +106,21 @@ type rule struct {
 var rules = sync.OnceValue(func() []rule {
 	r := func(expr, repl string) rule { return rule{regexp.MustCompile(expr), repl} }
 	return []rule{
-		r(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)`, Mask),
+		r(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`, Mask),
 		r(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'"]*):[^/\s@'"]+@`, "${1}:"+Mask+"@"),
+		// an http(s) URL with a user name and no password: a token as user
+		r(`(?i)\b(https?://)[^/\s:@'"]+@`, "${1}"+Mask+"@"),
+		// curl -u user:pass, --user user:pass (the password only)
+		r(`((?:^|\s)(?:-u|--user|--proxy-user|-U)(?:=|\s+)["']?[^\s:'"]*:)[^\s'"]+`, "${1}"+Mask),
+		// mysql -pPASS (the password attached to -p)
+		r(`(\b(?:mysql|mariadb|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck)\b[^\n;|&]*?\s-p)[^\s'"]+`, "${1}"+Mask),
+		// sshpass -p PASS, openssl -k PASS / -pass / -passin / -passout, htpasswd -b FILE USER PASS
+		r(`(\bsshpass\b[^\n;|&]*?\s-p\s*)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		r(`(\bopenssl\b[^\n;|&]*?\s-(?:k|pass|passin|passout)\s+)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		r(`(\bhtpasswd\s+-[a-zA-Z]*b[a-zA-Z]*\s+(?:\S+\s+){1,2})("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
 		r(`(?i)\b(authorization|proxy-authorization|x-api-key|api-key|x-auth-token|cookie)(["']?\s*[:=]\s*["']?)(bearer\s+|basic\s+|token\s+)?[^\s"',;]+`, "${1}${2}${3}"+Mask),
 		r(`(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}`, "${1} "+Mask),
-		r(`(?i)\b([A-Z0-9_.-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s'"&;]+)`, "${1}${2}"+Mask),
+		r(`(?i)\b([A-Z0-9_.-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|SESSION_?KEY|CREDENTIALS?|AUTH)[A-Z0-9_]*|[A-Z0-9.-]*[A-Z0-9]_(?:PASS|KEY))(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s'"&;,}]+)`, "${1}${2}"+Mask),
 		r(`(?i)(--?(?:password|passwd|pass|token|secret|api-key|apikey|access-key|auth-token)(?:=|\s+))("[^"]*"|'[^']*'|\S+)`, "${1}"+Mask),
 		r(`\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}`, "${1}_"+Mask),
 		r(`\bgithub_pat_[A-Za-z0-9_]{20,}`, "github_pat_"+Mask),

@@ -3,7 +3,6 @@ package audit
 import (
 	"bufio"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/aporthq/aport/internal/keys"
 )
 
 // VerifyError names the first bad line of the log.
@@ -43,7 +44,8 @@ type Summary struct {
 	Recovered []Recovery // partial writes kept out of the chain
 }
 
-// Recovery is a run of bytes that a crash left and a later Append recorded.
+// Recovery is the partial line (no newline) that an interrupted append left
+// and the next Append closed with a newline and recorded.
 type Recovery struct {
 	Segment string
 	Line    int   // the first skipped line
@@ -172,7 +174,7 @@ type chunk struct {
 const chunkLines = 256
 
 func (v *verifier) segment(path, prevSeg string) error {
-	f, err := os.Open(path)
+	f, err := openRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return &VerifyError{Segment: path, Problem: "cannot read: " + unwrapPath(err), Err: err}
 	}
@@ -220,6 +222,10 @@ func (v *verifier) segment(path, prevSeg string) error {
 		}
 	}
 	if err := <-readErr; err != nil {
+		if seq.run != nil {
+			// invalid lines before the one that could not be read
+			return seq.fail(seq.run.line, "%s", seq.run.problem)
+		}
 		var ve *VerifyError
 		if errors.As(err, &ve) {
 			ve.Segment = path
@@ -249,9 +255,16 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 		b, err := br.ReadSlice('\n')
 		start := len(c.data)
 		c.data = append(c.data, b...)
+		// An overlong line ends the read, but the lines before it in this
+		// chunk are still checked first: one of them may be the first bad line.
+		tooLong := func() error {
+			c.data = c.data[:start]
+			flush()
+			return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+		}
 		for err == bufio.ErrBufferFull {
 			if len(c.data)-start > MaxLineBytes {
-				return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+				return tooLong()
 			}
 			b, err = br.ReadSlice('\n')
 			c.data = append(c.data, b...)
@@ -268,7 +281,7 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 			c.noNL = true
 		}
 		if len(c.data)-start > MaxLineBytes {
-			return &VerifyError{Line: line, Problem: fmt.Sprintf("line longer than %d bytes: not an event", MaxLineBytes)}
+			return tooLong()
 		}
 		c.ends = append(c.ends, len(c.data))
 		line++
@@ -340,9 +353,9 @@ func (v *verifier) checkChunk(c *chunk) {
 			continue
 		}
 		enc, ok := strings.CutPrefix(e.Signature, "ed25519:")
-		sig, err := base64.StdEncoding.DecodeString(enc)
+		sig, err := keys.DecodeBase64(enc)
 		if !ok || err != nil || len(sig) != ed25519.SignatureSize {
-			r.problem = "edited: the signature is not ed25519:<base64 of 64 bytes>"
+			r.problem = "edited: the signature is not ed25519:<base64 of 64 bytes> (in its one canonical spelling)"
 			continue
 		}
 		byKid[e.Kid] = append(byKid[e.Kid], pending{i, []byte(e.Hash), sig})
@@ -384,6 +397,7 @@ type sequencer struct {
 
 type run struct {
 	line      int
+	lines     int
 	bytes     int64
 	problem   string
 	noNewline bool
@@ -400,6 +414,7 @@ func (s *sequencer) line(n int, r *lineResult) error {
 		if s.run == nil {
 			s.run = &run{line: n, problem: r.problem}
 		}
+		s.run.lines++
 		s.run.bytes += r.length
 		if !r.noNewline {
 			s.run.bytes++
@@ -411,6 +426,11 @@ func (s *sequencer) line(n int, r *lineResult) error {
 		rec := r.recovered
 		if rec == nil || rec.AfterSeq != v.lastSeq || rec.Bytes != s.run.bytes {
 			return s.fail(s.run.line, "%s", s.run.problem)
+		}
+		if s.run.lines > 1 {
+			// Append writes each line with its newline in one write: only
+			// the last line, left without one, can be an interrupted append.
+			return s.fail(s.run.line, "%s; seq %d records these %d lines as one recovered partial write, but an interrupted append leaves a single line: complete lines were damaged or removed", s.run.problem, r.seq, s.run.lines)
 		}
 		v.sum.Recovered = append(v.sum.Recovered, Recovery{Segment: s.seg, Line: s.run.line, Bytes: s.run.bytes, BySeq: r.seq})
 		s.run = nil

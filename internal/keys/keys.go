@@ -1,8 +1,9 @@
 // Package keys stores Ed25519 key pairs in aport's small text format and
 // signs with them quickly.
 //
-// A private key file holds the 32-byte seed and the public key, so loading
-// never has to recompute the public key:
+// A private key file holds the 32-byte seed and the public key (loading
+// derives the public key from the seed and refuses a file whose public line
+// differs):
 //
 //	# aport Ed25519 private key, kid 3f2a9c0d5e6b7a81. Keep this file secret.
 //	aport-ed25519-private:<base64 seed>
@@ -343,16 +344,26 @@ func parsePrivate(b []byte) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
+	// The public key is always derived from the seed, and the signer uses the
+	// derived one: a public line that does not match the seed would give
+	// signatures that verify with no key. One variable-base scalar
+	// multiplication, as in Sign (no base-point table).
+	k, err := FromSeed(seed)
+	if err != nil {
+		return nil, err
+	}
 	pv, ok := fields[pubPrefix]
 	if !ok {
-		// An older or hand-written file: derive the public key once.
-		return FromSeed(seed)
+		return k, nil // an older or hand-written file: the seed alone
 	}
 	pub, err := decode32(pv)
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
 	}
-	return &Key{Seed: seed, Public: pub, ID: KeyID(pub)}, nil
+	if !bytes.Equal(pub, k.Public) {
+		return nil, fmt.Errorf("the %q line (kid %s) is not the public key of the seed in the same file (kid %s): the file was edited or mixed up with another key; restore it, or move it aside so a new key is created", pubPrefix, KeyID(pub), k.ID)
+	}
+	return k, nil
 }
 
 // parseFields reads "prefix:value" lines; comments (#) and blank lines are
@@ -383,12 +394,27 @@ func parseFields(b []byte) (map[string]string, error) {
 }
 
 func decode32(s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	b, err := DecodeBase64(strings.TrimSpace(s))
 	if err != nil {
-		return nil, fmt.Errorf("not base64: %w", err)
+		return nil, err
 	}
 	if len(b) != 32 {
 		return nil, fmt.Errorf("want 32 bytes, got %d", len(b))
+	}
+	return b, nil
+}
+
+// DecodeBase64 decodes standard, padded base64 and accepts only the one
+// spelling EncodeToString gives for the bytes: no line breaks, and the
+// unused low bits of the last character zero. encoding/base64 alone ignores
+// both, so two different strings would decode to the same key or signature.
+func DecodeBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	if base64.StdEncoding.EncodeToString(b) != s {
+		return nil, fmt.Errorf("not base64 in its canonical spelling")
 	}
 	return b, nil
 }

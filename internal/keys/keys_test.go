@@ -3,11 +3,13 @@ package keys
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -164,6 +166,7 @@ func TestLoadOrCreateRace(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	good, _ := FromSeed(bytes.Repeat([]byte{1}, 32))
+	other, _ := FromSeed(bytes.Repeat([]byte{2}, 32))
 	for _, tc := range []struct {
 		name, text string
 		private    bool
@@ -175,6 +178,12 @@ func TestParseErrors(t *testing.T) {
 		{"duplicate", string(EncodePublic(good.Public)) + string(EncodePublic(good.Public)), false},
 		{"public as private", string(EncodePublic(good.Public)), true},
 		{"not a point", pubPrefix + "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", false},
+		// "AQE=" spelled "AQF=": the unused low bits of the last character
+		// set, the same 32 bytes with a lenient decoder
+		{"public line of another key", privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n" + string(EncodePublic(other.Public)), true},
+		{"public, unused base64 bits set", pubPrefix + respell(base64.StdEncoding.EncodeToString(good.Public)) + "\n", false},
+		{"seed, unused base64 bits set", privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=\n", true},
+		{"public, no padding", pubPrefix + strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(string(EncodePublic(good.Public))), pubPrefix), "=") + "\n", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
@@ -188,6 +197,10 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+	// The matching public line loads.
+	if k, err := parsePrivate(EncodePrivate(good)); err != nil || !bytes.Equal(k.Public, good.Public) {
+		t.Fatalf("own key file: %v", err)
+	}
 	// A private key file without the public line still loads.
 	k, err := parsePrivate([]byte(privPrefix + "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"))
 	if err != nil || !bytes.Equal(k.Public, good.Public) {
@@ -198,6 +211,15 @@ func TestParseErrors(t *testing.T) {
 	if _, err := Load(big); err == nil {
 		t.Fatal("oversize file loaded")
 	}
+}
+
+// respell flips the lowest bit of the last base64 character before the
+// padding: for 32 bytes that bit is unused, so a lenient decoder returns the
+// same bytes.
+func respell(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	i := strings.IndexByte(s, '=') - 1
+	return s[:i] + string(alphabet[strings.IndexByte(alphabet, s[i])^1]) + s[i+1:]
 }
 
 func FuzzParsePublic(f *testing.F) {
@@ -226,4 +248,18 @@ func BenchmarkSign(b *testing.B) {
 			ed25519.Sign(priv, msg)
 		}
 	})
+}
+
+// BenchmarkLoad is reading a private key file, which derives the public key
+// from the seed to check the file's public line.
+func BenchmarkLoad(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "k")
+	if _, _, err := Generate(path); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Load(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

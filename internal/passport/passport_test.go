@@ -171,6 +171,19 @@ func TestSignVerify(t *testing.T) {
 	if err := VerifySignature(tp, pub); err == nil {
 		t.Fatal("changed passport accepted")
 	}
+	// The same signature bytes spelled differently (the unused low bits of
+	// the last base64 character set) is another signature string: rejected.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	sig := p.Signature
+	i := strings.IndexByte(sig, '=') - 1
+	respelled := sig[:i] + string(alphabet[strings.IndexByte(alphabet, sig[i])^1]) + sig[i+1:]
+	rp, err := Parse([]byte(strings.Replace(string(signed), sig, respelled, 1)), "r.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifySignature(rp, pub); err == nil {
+		t.Fatal("a respelled signature was accepted")
+	}
 	up, _ := Parse([]byte(full), "u.json")
 	if err := VerifySignature(up, pub); !errors.Is(err, ErrUnsigned) {
 		t.Fatalf("unsigned: %v", err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gowebpki/jcs"
+
+	"github.com/aporthq/aport/internal/keys"
 )
 
 // SigningBytes is what a passport signature covers: the RFC 8785 canonical
@@ -63,7 +65,7 @@ func VerifySignature(p *Passport, pub ed25519.PublicKey) error {
 	if !ok {
 		return fmt.Errorf("the signature is not of the form ed25519:<base64>")
 	}
-	sig, err := base64.StdEncoding.DecodeString(enc)
+	sig, err := keys.DecodeBase64(enc)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return fmt.Errorf("the signature is not a base64 Ed25519 signature")
 	}
