@@ -35,12 +35,14 @@ func (c *checker) checkAwk(args []field, name, text string) {
 				i++
 				w = args[i].val
 			}
-			switch {
-			case strings.HasPrefix(w, "v"), strings.HasPrefix(w, "d"), strings.HasPrefix(w, "u"), strings.HasPrefix(w, "posix"), strings.HasPrefix(w, "interactive"):
-			default:
-				c.add(Finding{Code: CodeDynamic, Command: text,
-					Message: fmt.Sprintf("%s: %s -W %s may read the program from a file (exec) or is not understood, so the program cannot be checked", text, name, w)})
-				return
+			for _, one := range strings.Split(w, ",") { // mawk takes a comma list: -W interactive,exec
+				switch {
+				case strings.HasPrefix(one, "v"), strings.HasPrefix(one, "d"), strings.HasPrefix(one, "u"), strings.HasPrefix(one, "posix"), strings.HasPrefix(one, "interactive"):
+				default:
+					c.add(Finding{Code: CodeDynamic, Command: text,
+						Message: fmt.Sprintf("%s: %s -W %s may read the program from a file (exec) or is not understood, so the program cannot be checked", text, name, w)})
+					return
+				}
 			}
 		case (v == "-o" || v == "-p" || v == "-d" || strings.HasPrefix(v, "--pretty-print") || strings.HasPrefix(v, "--profile") || strings.HasPrefix(v, "--dump-variables")) ||
 			(len(v) > 2 && (strings.HasPrefix(v, "-o") || strings.HasPrefix(v, "-p") || strings.HasPrefix(v, "-d"))):
@@ -106,6 +108,13 @@ func (c *checker) checkAwk(args []field, name, text string) {
 // regex. The readings are states (position, previous character, print
 // statement, parenthesis depth) each scanned once.
 func awkEffects(prog string) string {
+	what, _ := awkScan(prog)
+	return what
+}
+
+// awkScan is awkEffects, also counting the characters scanned over all
+// readings (bounded by a small multiple of the program's length).
+func awkScan(prog string) (what string, steps int) {
 	type state struct {
 		i, depth int
 		prev     byte
@@ -121,11 +130,20 @@ func awkEffects(prog string) string {
 		}
 		seen[st] = true
 		if len(seen) > 4*len(prog)+64 {
-			return "is too intricate to read"
+			return "is too intricate to read", steps
 		}
 		prev, inPrint, depth := st.prev, st.inPrint, st.depth
 	scan:
 		for i := st.i; i < len(prog); i++ {
+			if i > st.i && prog[i-1] == '/' {
+				// the readings of a / meet again after it: scan each state once
+				here := state{i: i, prev: prev, inPrint: inPrint, depth: depth}
+				if seen[here] {
+					break
+				}
+				seen[here] = true
+			}
+			steps++
 			ch := prog[i]
 			switch {
 			case ch == '\\' && i+1 < len(prog) && prog[i+1] == '\n':
@@ -161,7 +179,7 @@ func awkEffects(prog string) string {
 					work = append(work, state{i: end + 1, prev: '/', inPrint: inPrint, depth: depth})
 				}
 			case ch == '@':
-				return "loads code (@load, @include)"
+				return "loads code (@load, @include)", steps
 			case isWordByte(ch):
 				j := i
 				for j < len(prog) && isWordByte(prog[j]) {
@@ -169,13 +187,15 @@ func awkEffects(prog string) string {
 				}
 				switch prog[i:j] {
 				case "system":
-					return "runs a command (system())"
+					return "runs a command (system())", steps
 				case "print", "printf":
 					inPrint, depth = true, 0
 				case "getline":
 					if awkGetlineFile(prog[j:]) {
-						return "reads a file (getline <)"
+						return "reads a file (getline <)", steps
 					}
+				case "ARGV", "ARGC":
+					return "chooses the files it reads (ARGV, ARGC)", steps
 				}
 				i = j - 1
 				prev = 'a'
@@ -184,6 +204,8 @@ func awkEffects(prog string) string {
 				depth++
 			case ch == ')':
 				depth--
+			case ch == '\n' && (prev == ',' || prev == '&' || prev == '|'):
+				continue // awk continues a statement after a comma, && or ||
 			case ch == ';' || ch == '}' || ch == '{' || ch == '\n':
 				inPrint = false
 			case ch == '|':
@@ -192,10 +214,10 @@ func awkEffects(prog string) string {
 					prev = '|'
 					continue
 				}
-				return "runs a command (a pipe)"
+				return "runs a command (a pipe)", steps
 			case ch == '>':
 				if inPrint && depth == 0 {
-					return "writes a file (print >)"
+					return "writes a file (print >)", steps
 				}
 			}
 			if ch != ' ' && ch != '\t' {
@@ -203,7 +225,7 @@ func awkEffects(prog string) string {
 			}
 		}
 	}
-	return ""
+	return "", steps
 }
 
 // awkRegexEnd is the index of the / that closes the regular expression
@@ -218,7 +240,14 @@ func awkRegexEnd(prog string, i int) int {
 		case '\\':
 			i++
 		case '[':
-			for i++; i < len(prog) && prog[i] != ']'; i++ {
+			i++
+			if i < len(prog) && prog[i] == '^' {
+				i++
+			}
+			if i < len(prog) && prog[i] == ']' {
+				i++ // []...] and [^]...]: the first ] is literal
+			}
+			for ; i < len(prog) && prog[i] != ']'; i++ {
 				if prog[i] == '\\' {
 					i++
 				} else if prog[i] == '\n' {
@@ -236,6 +265,10 @@ func awkRegexEnd(prog string, i int) int {
 func awkGetlineFile(rest string) bool {
 	depth := 0
 	for k := 0; k < len(rest); k++ {
+		if rest[k] == '\\' && k+1 < len(rest) && rest[k+1] == '\n' {
+			k++ // a continued line
+			continue
+		}
 		switch rest[k] {
 		case '[', '(':
 			depth++

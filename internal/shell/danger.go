@@ -205,29 +205,43 @@ func (c *checker) resolveLexical(v string) (out []string, known bool) {
 }
 
 // procLink reads the /proc links that lead back into the file system:
-// /proc/self/root/x (or /proc/PID/root, /proc/thread-self/root) is /x, and
-// /proc/self/cwd/x is x in the working directory (kind "cwd", p relative).
-// Another process's cwd, or its fd/ and map_files/ links, lead somewhere
-// unknown (kind "other"). Any other path comes back as it is (kind "").
+// /proc/self/root/x (or /proc/PID/root, /proc/thread-self/root, and the
+// same under task/TID/) is /x, and /proc/self/cwd/x is x in the working
+// directory (kind "cwd", p relative). Another process's cwd, or its fd/ and
+// map_files/ links, lead somewhere unknown (kind "other"). Any other path
+// comes back as it is (kind ""). The components may be globs
+// (/proc/[s]elf/root/x): a glob that can match a link counts as that link.
 func procLink(p string) (string, string) {
-	rest, ok := strings.CutPrefix(p, "/proc/")
-	if !ok {
+	comps := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if !strings.HasPrefix(p, "/") || len(comps) < 3 {
 		return p, ""
 	}
-	who, rest, _ := strings.Cut(rest, "/")
-	if who != "self" && who != "thread-self" && strings.Trim(who, "0123456789") != "" {
+	match := func(pat, name string) bool {
+		ok, err := path.Match(pat, name)
+		return err == nil && ok
+	}
+	if !match(comps[0], "proc") {
 		return p, ""
 	}
-	link, rest, _ := strings.Cut(rest, "/")
-	switch {
-	case link == "root":
+	who := comps[1]
+	self := who == "self" || who == "thread-self" // a glob may match another process too
+	if !self && strings.Trim(who, "0123456789") != "" && !strings.ContainsAny(who, "*?[") {
+		return p, ""
+	}
+	i := 2
+	if match(comps[i], "task") && len(comps) > i+2 {
+		i += 2 // task/TID/: the thread's view, the same links
+	}
+	rest := strings.Join(comps[i+1:], "/")
+	switch link := comps[i]; {
+	case match(link, "root"):
 		return path.Clean("/" + rest), "root"
-	case link == "cwd" && (who == "self" || who == "thread-self"):
+	case match(link, "cwd") && self:
 		if rest == "" {
 			rest = "."
 		}
 		return rest, "cwd"
-	case link == "cwd" || link == "fd" || link == "map_files" || link == "exe":
+	case match(link, "cwd") || match(link, "fd") || match(link, "map_files") || match(link, "exe"):
 		return p, "other"
 	}
 	return p, ""

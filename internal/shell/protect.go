@@ -1204,6 +1204,9 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 			}
 		default:
 			f := c.partsField(parts[i:i+1], "")
+			if i == 0 {
+				f = c.argField(parts[:1], "") // dd of=~-/x: the tildes of an argument too
+			}
 			if !f.lit {
 				return nil
 			}

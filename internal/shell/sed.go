@@ -234,8 +234,17 @@ func scanSed(s string) (r sedScan, ok bool) {
 				i++
 			}
 		case ':', 'b', 't', 'T', 'v':
-			for i < len(s) && s[i] != '\n' && s[i] != ';' {
+			// GNU sed ends a label (or v's version) at a blank, ; or newline:
+			// in ":l e cmd" the e is a command
+			for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
 				i++
+			}
+			j := i
+			for i < len(s) && strings.IndexByte(" \t\n;", s[i]) < 0 {
+				i++
+			}
+			if cmd == ':' && i == j {
+				return r, false
 			}
 		case 'a', 'i', 'c':
 			// text to the end of the line; a backslash before the newline continues it

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -85,9 +86,25 @@ func TestAwkEffects(t *testing.T) {
 		`{ x = (a) / 2; s = "1|2" }`:                         "",
 		`{ print $1/2 " | " $3/4 }`:                          "",
 		"{ s = \"a\\\nb|c\" }":                               "",
+		// a ] first in a bracket is literal; a newline after , && || continues a print
+		`/[]/"]/ { system("id") } #"`:                           "runs a command (system())",
+		"BEGIN { print \"x\",\n\"y\" > \"/tmp/out\" }":          "writes a file (print >)",
+		"BEGIN { printf \"%s\", a &&\n b > \"/tmp/out\" }":      "writes a file (print >)",
+		"BEGIN { getline x \\\n< \"/etc/shadow\" }":             "reads a file (getline <)",
+		`BEGIN { ARGV[1] = "/etc/shadow"; ARGC = 2 } { print }`: "chooses the files it reads (ARGV, ARGC)",
+		"{ print $1,\n$2 }\n{ if (a > b) n++ }":                 "",
 	} {
 		if got := awkEffects(prog); got != want {
 			t.Errorf("awkEffects(%q) = %q, want %q", prog, got, want)
 		}
+	}
+}
+
+// TestAwkScanLinear: both readings of an ambiguous / meet again after it, so
+// the scan stays linear in the program's length however many there are.
+func TestAwkScanLinear(t *testing.T) {
+	prog := strings.Repeat("a/b", 40000)
+	if what, steps := awkScan(prog); what != "" || steps > 4*len(prog) {
+		t.Errorf("awkScan of %d bytes of a/b: %q after %d steps, want none within %d", len(prog), what, steps, 4*len(prog))
 	}
 }

@@ -383,6 +383,16 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 		c.stmt(n.Stmt, x)
 	case *syntax.CoprocClause:
 		c.redirects(redirs, x, "")
+		if n.Name != nil { // coproc NAME sets the array NAME to its descriptors
+			if f := c.field(n.Name); f.known() && syntax.ValidName(f.val) {
+				c.assignName(f.val, x, "coproc "+f.val)
+				c.valueUnknown(f.val)
+				c.setVar(f.val, true)
+			} else {
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(n.Name),
+					Message: fmt.Sprintf("coproc %s: the variable it sets is not written out, so it cannot be followed", c.wordText(n.Name))})
+			}
+		}
 		x.forkCtx = true
 		c.stmt(n.Stmt, x)
 	case *syntax.TestDecl:
@@ -547,6 +557,9 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 			}
 			c.partsSubst(p.Parts, x)
 		case *syntax.CmdSubst:
+			if p.Backquotes && hasHeredoc(p) {
+				c.unparseable(c.wordText(p), "a here-document inside backquotes: bash removes backslashes and ends the substitution at the first backquote before it reads the document, the parser does not, so the two disagree on what runs; use $(...)")
+			}
 			c.subst(p.Stmts, x)
 		case *syntax.ProcSubst:
 			c.subst(p.Stmts, x)
@@ -589,6 +602,18 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 			}
 		}
 	}
+}
+
+// hasHeredoc reports a here-document anywhere inside n.
+func hasHeredoc(n syntax.Node) bool {
+	found := false
+	syntax.Walk(n, func(m syntax.Node) bool {
+		if r, ok := m.(*syntax.Redirect); ok && (r.Op == syntax.Hdoc || r.Op == syntax.DashHdoc) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // zshCodeQualifier reports a parenthesised glob suffix that zsh reads as
@@ -907,6 +932,7 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 		return "", false
 	}
 	var words []string
+	newline, opts := "\n", true
 	for i, w := range ce.Args {
 		f := c.field(w)
 		if !f.known() {
@@ -918,15 +944,23 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 			}
 			continue
 		}
-		if len(words) == 0 && (f.val == "-n" || f.val == "-E") {
+		if opts && len(f.val) > 1 && f.val[0] == '-' && strings.Trim(f.val[1:], "neE") == "" {
+			// bash's echo takes -n, -e and -E, alone or together (-nE)
+			if strings.Contains(f.val, "e") {
+				return "", false // echo -e: escapes expand, the output is not the text
+			}
+			if strings.Contains(f.val, "n") {
+				newline = ""
+			}
 			continue
 		}
-		if len(words) == 0 && f.val == "-e" || strings.Contains(f.val, "\\") {
-			return "", false // echo -e, or escapes some echos expand: the output is not the text
+		opts = false
+		if strings.Contains(f.val, "\\") {
+			return "", false // escapes some echos expand: the output may not be the text
 		}
 		words = append(words, f.val)
 	}
-	return strings.Join(words, " ") + "\n", true
+	return strings.Join(words, " ") + newline, true
 }
 
 // paramAssign handles ${v=word} and ${v:=word}, which assign word to v when v

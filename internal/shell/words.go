@@ -114,21 +114,10 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted, arg bool, b *strin
 				if end < 0 {
 					end = len(v)
 				}
-				switch v[:end] {
-				case "~":
-					if c.env.Home == "" {
-						f.lit = false
-					}
-					b.WriteString(c.env.Home)
+				if d, ok := c.tilde(v[:end]); ok {
+					b.WriteString(d)
 					v = v[end:]
-				case "~+":
-					if d := c.cwdOne(); d != "" {
-						b.WriteString(d)
-						v = v[end:]
-					} else {
-						f.lit = false
-					}
-				default: // ~user, ~-: not known here
+				} else {
 					f.lit = false
 				}
 			}
@@ -221,25 +210,33 @@ func (c *checker) assignTildes(v string, first, last bool, f *field) (string, bo
 			b.WriteByte(ch) // ~"..." : a quoted tilde-prefix is not expanded
 			continue
 		}
-		switch v[j:end] {
-		case "~":
-			if c.env.Home == "" {
-				f.lit = false
-			}
-			b.WriteString(escapeUnquoted(c.env.Home))
-		case "~+":
-			d := c.cwdOne()
-			if d == "" {
-				f.lit = false
-			}
+		if d, ok := c.tilde(v[j:end]); ok {
 			b.WriteString(escapeUnquoted(d))
-		default: // ~user, ~-: not known here
+		} else {
 			f.lit = false
 			b.WriteString(v[j:end])
 		}
 		j = end - 1
 	}
 	return b.String(), true
+}
+
+// tilde is the value of a tilde-prefix: ~ is the home, ~+ and ~0 the
+// working directory, ~- the previous one; ~user and the directory stack
+// (~N, ~+N, ~-N) are not known here.
+func (c *checker) tilde(prefix string) (string, bool) {
+	switch prefix {
+	case "~":
+		return c.env.Home, c.env.Home != ""
+	case "~+", "~0", "~+0":
+		d := c.cwdOne()
+		return d, d != ""
+	case "~-", "~-0":
+		if len(c.cwd.old) == 1 {
+			return c.cwd.old[0], true
+		}
+	}
+	return "", false
 }
 
 // escapeUnquoted escapes what unescapeUnquoted would read as an escape or a
@@ -370,6 +367,9 @@ func ansiC(s string) (string, bool) {
 			n, err := strconv.ParseUint(s[start:j], base, 32)
 			if err != nil {
 				return b.String(), false
+			}
+			if e != 'u' && e != 'U' {
+				n &= 0xff // \400 is 256, which bash keeps as a byte: 0
 			}
 			if n == 0 {
 				return b.String(), true

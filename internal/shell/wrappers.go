@@ -416,6 +416,12 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 			return
 		}
 		if hasSplit {
+			if ws := strings.Fields(split.val); len(ws) > 0 && strings.HasPrefix(strings.TrimLeft(ws[0], `'"`), "-") {
+				// env reads options again from the split string: -C DIR, -u, -i
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: env -S %q starts with options, which env reads again (-C changes the directory), so what it runs cannot be followed; give the options to env itself", text, split.val)})
+				return
+			}
 			parts := []field{split}
 			for _, f := range rest {
 				q, err := syntax.Quote(f.val, syntax.LangBash)
@@ -1116,9 +1122,9 @@ func parseXargs(args []field) (int, xargsMode, bool) {
 			}
 			switch name {
 			case "null":
-				m.null = true
+				m.null, m.hasDelim = true, false // the last of -0 and -d counts
 			case "delimiter":
-				m.delim, m.hasDelim = vf, true
+				m.delim, m.hasDelim, m.null = vf, true, false
 			case "arg-file":
 				m.argFile = true
 			case "replace":
@@ -1141,7 +1147,7 @@ func parseXargs(args []field) (int, xargsMode, bool) {
 				case 'a':
 					m.argFile = true
 				case 'd':
-					m.delim, m.hasDelim = vf, true
+					m.delim, m.hasDelim, m.null = vf, true, false
 				case 'I':
 					if !vf.lit {
 						return i, m, false
@@ -1158,7 +1164,7 @@ func parseXargs(args []field) (int, xargsMode, bool) {
 				}
 				k = len(v)
 			case '0':
-				m.null = true
+				m.null, m.hasDelim = true, false
 			}
 		}
 	}
