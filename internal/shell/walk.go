@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -334,7 +335,9 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 			}
 			c.setVar(l.Name.Value, inert || c.intVars[l.Name.Value])
 			c.loopGlobs(l.Name.Value, items)
-			c.forEach(l.Name.Value, items, func() { c.region(func() { c.loop(x, func() { c.block(n.Do, x) }) }) })
+			c.forEach(l.Name.Value, items, func(start func(), each bool) {
+				c.region(func() { c.loopWalk(x, !each, func() { start(); c.block(n.Do, x) }) })
+			})
 			return
 		case *syntax.CStyleLoop:
 			c.arithm(l.Init, x)
@@ -461,15 +464,64 @@ func (c *checker) ifClause(n *syntax.IfClause, x ctx) {
 	c.mergeCwd(thenCwd, c.cwd)
 }
 
-// loop walks a loop body; when the body changes the directory it walks it
-// once more from the merged state, since a second iteration starts there.
-func (c *checker) loop(x ctx, body func()) {
+// loop walks a loop body as often as a later iteration may see something
+// the first did not: a directory the body changed to, or a value the body
+// assigned (g=a; while :; do rm -rf $g; g=/usr; done removes /usr on the
+// second pass). It stops when a walk changes neither; after maxLoopWalks
+// walks, the variables still changing are taken as unknown.
+func (c *checker) loop(x ctx, body func()) { c.loopWalk(x, true, body) }
+
+// loopWalk is loop; carry says the values a pass assigns may reach the next
+// pass. A for loop walked once per value of its list (forEach) passes them on
+// by itself.
+func (c *checker) loopWalk(x ctx, carry bool, body func()) {
 	before := c.saveCwd()
-	body()
-	if !sameDirs(before.dirs, c.cwd.dirs) {
-		c.mergeCwd(before, c.cwd)
+	for n := 1; ; n++ {
+		sig := c.varSig()
 		body()
-		c.mergeCwd(before, c.cwd)
+		cwdChanged := !sameDirs(before.dirs, c.cwd.dirs)
+		if cwdChanged {
+			c.mergeCwd(before, c.cwd)
+		}
+		varsChanged := carry && sig != c.varSig()
+		if !cwdChanged && !varsChanged {
+			return
+		}
+		if n == maxLoopWalks {
+			if varsChanged {
+				for name := range c.lits {
+					c.valueUnknown(name)
+				}
+			}
+			return
+		}
+		before = c.saveCwd()
+	}
+}
+
+// maxLoopWalks bounds how often one loop body is walked.
+const maxLoopWalks = 4
+
+// varSig changes whenever the text's known values do (they only grow).
+func (c *checker) varSig() int {
+	n := 0
+	for _, v := range c.lits {
+		n += len(v)
+	}
+	for _, u := range c.litsUnknown {
+		if u {
+			n += 1 << 20
+		}
+	}
+	return n + len(c.links)<<10
+}
+
+// addLit notes values the text assigns name, once each.
+func (c *checker) addLit(name string, vals ...string) {
+	for _, v := range vals {
+		if !slices.Contains(c.lits[name], v) {
+			c.lits[name] = append(c.lits[name], v)
+		}
 	}
 }
 
@@ -484,7 +536,7 @@ const maxLoopValues = 8
 // After the loop the variable holds one of the values (the last, or any
 // other after a break), or what it held before when the list is empty:
 // paths built from it are checked by all of them.
-func (c *checker) forEach(name string, items []field, body func()) {
+func (c *checker) forEach(name string, items []field, body func(start func(), each bool)) {
 	defer c.loopDone(name, items)
 	if c.vars == nil {
 		c.vars = map[string]string{}
@@ -494,13 +546,11 @@ func (c *checker) forEach(name string, items []field, body func()) {
 		known = known && it.known()
 	}
 	if !known {
-		delete(c.vars, name)
-		body()
+		body(func() { delete(c.vars, name) }, false)
 		return
 	}
 	for _, it := range items {
-		c.vars[name] = it.val
-		body()
+		body(func() { c.vars[name] = it.val }, true) // each walk of the body starts with the value
 	}
 }
 
@@ -518,7 +568,7 @@ func (c *checker) loopDone(name string, items []field) {
 	switch {
 	case allKnown:
 		for _, it := range items {
-			c.lits[name] = append(c.lits[name], it.val)
+			c.addLit(name, it.val)
 		}
 	case allLit && c.lits[name] == nil && len(items) <= maxLoopValues:
 		// globs: the patterns loopGlobs kept stand for every value
@@ -904,21 +954,21 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	if a.Array != nil && a.Index == nil && !a.Append {
 		for _, e := range a.Array.Elems {
 			if f := c.field(e.Value); e.Index == nil && f.lit {
-				c.lits[name] = append(c.lits[name], f.val)
+				c.addLit(name, f.val)
 			}
 		}
 	}
 	if a.Value == nil || a.Array != nil || a.Index != nil || a.Append {
 		c.litsUnknown[name] = a.Value != nil || a.Array != nil || a.Append
 		if a.Value == nil && a.Array == nil {
-			c.lits[name] = append(c.lits[name], "")
+			c.addLit(name, "")
 		}
 		return
 	}
 	if f := c.field(a.Value); f.lit {
-		c.lits[name] = append(c.lits[name], f.val)
+		c.addLit(name, f.val)
 	} else if vals := c.possibleValues(a.Value.Parts); vals != nil {
-		c.lits[name] = append(c.lits[name], vals...) // ts=$(date +%s), p=$HOME/x-$$
+		c.addLit(name, vals...) // ts=$(date +%s), p=$HOME/x-$$
 	} else {
 		c.litsUnknown[name] = true
 	}
