@@ -118,14 +118,19 @@ func (c *checker) resolveAll(f field) (out []string, known bool) {
 		return out, known
 	}
 	if len(c.links) > 0 {
-		out = c.addThroughLinks(f.val, out)
+		if out, known = c.addThroughLinks(f.val, out); !known {
+			c.add(Finding{Code: CodeDynamic, Command: f.display(),
+				Message: fmt.Sprintf("%s goes through a symbolic link the text makes to a place it does not show, so where it leads cannot be checked; write the link's target out", f.display())})
+			return nil, false
+		}
 	}
-	if !dotDot(f.val) || c.env.Physical == nil {
-		return out, known
+	if c.env.Physical == nil || !dotDot(f.val) && devOrProc(f.val) {
+		return out, known // /dev and /proc names are read by their own rules
 	}
-	// a .. after a symlink leads to the parent of its target, which the
-	// lexical form does not show (/var/run/../x is /x when /var/run links
-	// to /run): add where the kernel would land
+	// where the kernel would land: through a symlink on disk (rm -rf link/
+	// empties its target), and with a .. after a symlink at the parent of
+	// its target, which the lexical form does not show (/var/run/../x is /x
+	// when /var/run links to /run)
 	real, ok := c.kernelPaths(f.val)
 	if !ok {
 		return nil, false
@@ -139,7 +144,7 @@ func (c *checker) resolveAll(f field) (out []string, known bool) {
 }
 
 // addThroughLinks adds to out where v leads through the links the text made.
-func (c *checker) addThroughLinks(v string, out []string) []string {
+func (c *checker) addThroughLinks(v string, out []string) ([]string, bool) {
 	dirs := c.cwd.dirs
 	if path.IsAbs(v) {
 		dirs = []string{""}
@@ -150,7 +155,9 @@ func (c *checker) addThroughLinks(v string, out []string) []string {
 			raw = d + "/" + raw
 		}
 		var rs []string
-		c.throughLinks(raw, 0, &rs)
+		if !c.throughLinks(raw, 0, &rs) {
+			return nil, false
+		}
 		for _, r := range rs {
 			alts := []string{path.Clean(r)}
 			if c.env.Physical != nil && dotDot(r) {
@@ -165,7 +172,12 @@ func (c *checker) addThroughLinks(v string, out []string) []string {
 			}
 		}
 	}
-	return out
+	return out, true
+}
+
+// devOrProc reports a path under /dev or /proc.
+func devOrProc(p string) bool {
+	return strings.HasPrefix(p, "/dev/") || strings.HasPrefix(p, "/proc/")
 }
 
 // dotDot reports a path with a .. component.

@@ -356,8 +356,8 @@ func (c *checker) protect(argv []field, name, text string) {
 		c.gitTargets(args, text)
 		return
 	}
-	if name == "ln" || name == "cp" {
-		c.recordLinks(name, args)
+	if name == "ln" || name == "cp" || name == "mv" {
+		c.recordLinks(name, args, text)
 	}
 	ts, known := writeTargets(name, args)
 	if name == "find" {
@@ -373,13 +373,16 @@ func (c *checker) protect(argv []field, name, text string) {
 	}
 }
 
-// recordLinks notes the symbolic links ln -s (and cp -s) makes, so that a
-// later path through one is checked where it leads: after ln -s /usr u,
-// rm -rf u/ empties /usr. Where the link lands is not certain (NAME, or
-// NAME/basename when NAME is a directory), so both are noted.
-func (c *checker) recordLinks(name string, args []field) {
+// recordLinks notes the symbolic links ln -s (and cp -s) makes, and the
+// links mv and cp carry to a new name, so that a later path through one is
+// checked where it leads: after ln -s /usr u, rm -rf u/ empties /usr. Where
+// the link lands is not certain (NAME, or NAME/basename when NAME is a
+// directory), so both are noted. A target the text does not show is noted
+// as unknown ("").
+func (c *checker) recordLinks(name string, args []field, text string) {
 	opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
-	if !hasOpt(opts, "-s", "--symbolic", "--symbolic-link") {
+	makes := hasOpt(opts, "-s", "--symbolic", "--symbolic-link")
+	if !makes && name != "mv" && name != "cp" {
 		return
 	}
 	dirs := optVals(opts, "-t", "--target-directory")
@@ -392,45 +395,102 @@ func (c *checker) recordLinks(name string, args []field) {
 	case len(pos) >= 2:
 		srcs, dirs = pos[:len(pos)-1], pos[len(pos)-1:]
 		if len(pos) == 2 {
-			names = dirs // ln -s TARGET NAME
+			names = dirs // ln -s TARGET NAME, mv OLD NEW
 		}
 	}
 	for _, src := range srcs {
-		if !src.known() {
-			continue
+		var targets []string
+		switch {
+		case makes:
+			targets = c.linkTargets(src)
+		default: // mv, cp: a link keeps its target under the new name
+			for _, sv := range c.fieldValues(src) {
+				ps, _ := c.resolveLexical(sv)
+				for _, p := range ps {
+					if t, ok := c.links[p]; ok {
+						targets = append(targets, t) // made by the text
+					} else if c.env.Physical != nil {
+						if real, ok := c.env.Physical(p, c.cwdOne()); ok && real != p {
+							targets = append(targets, real) // a link on disk
+						}
+					}
+				}
+			}
+			if len(targets) == 0 {
+				continue
+			}
 		}
 		at := names
 		for _, d := range dirs {
-			if d.known() {
-				at = append(at, litField(path.Join(d.val, path.Base(src.val))))
+			for _, dv := range c.fieldValues(d) {
+				for _, sv := range c.fieldValues(src) {
+					at = append(at, litField(path.Join(dv, path.Base(sv))))
+				}
 			}
 		}
 		for _, n := range at {
-			if !n.known() {
+			vals := c.fieldValues(n)
+			if vals == nil {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: the name of the link it makes, %s, is not written out, so later paths through it cannot be followed; write it out", text, n.text)})
 				continue
 			}
-			ps, _ := c.resolveLexical(n.val)
-			for _, p := range ps {
-				t := src.val
-				if !path.IsAbs(t) {
-					t = path.Dir(p) + "/" + t
+			for _, nv := range vals {
+				ps, _ := c.resolveLexical(nv)
+				for _, p := range ps {
+					for _, t := range targets {
+						if t != "" && !path.IsAbs(t) {
+							t = path.Dir(p) + "/" + t
+						}
+						if c.links == nil {
+							c.links = map[string]string{}
+						}
+						if old, ok := c.links[p]; ok && old != t {
+							t = "" // two targets under one name: not known which
+						}
+						c.links[p] = t
+					}
 				}
-				if c.links == nil {
-					c.links = map[string]string{}
-				}
-				c.links[p] = t
 			}
 		}
 	}
 }
 
+// linkTargets is what a link made to f may point to: its values, or ""
+// (unknown) when the text does not show them ({} of find -exec included).
+func (c *checker) linkTargets(f field) []string {
+	vals := c.fieldValues(f)
+	for _, v := range vals {
+		if strings.Contains(v, "{}") || strings.ContainsAny(v, "*?[") {
+			return []string{""}
+		}
+	}
+	if vals == nil {
+		return []string{""}
+	}
+	return vals
+}
+
+// fieldValues is the values a field may have: itself when literal, else
+// those the text shows (possibleValues); nil when not known.
+func (c *checker) fieldValues(f field) []string {
+	if f.known() {
+		return []string{f.val}
+	}
+	if f.w != nil {
+		return c.possibleValues(f.w.Parts)
+	}
+	return nil
+}
+
 // throughLinks adds to out each path raw may lead to through the links the
 // text made (recordLinks), leaving the rest as written: every link on the
 // way is taken and also not taken, since a name may be the link or a
-// directory holding one.
-func (c *checker) throughLinks(raw string, depth int, out *[]string) {
+// directory holding one. It reports false for a link whose target is not
+// known.
+func (c *checker) throughLinks(raw string, depth int, out *[]string) (known bool) {
 	if depth > 8 || len(*out) > 16 {
-		return
+		return true
 	}
 	comps := strings.Split(raw, "/")
 	cur := "/"
@@ -444,11 +504,17 @@ func (c *checker) throughLinks(raw string, depth int, out *[]string) {
 		}
 		cur = path.Join(cur, x)
 		if t, ok := c.links[cur]; ok {
+			if t == "" {
+				return false
+			}
 			alt := t + "/" + strings.Join(comps[i+1:], "/")
 			*out = append(*out, alt)
-			c.throughLinks(alt, depth+1, out)
+			if !c.throughLinks(alt, depth+1, out) {
+				return false
+			}
 		}
 	}
+	return true
 }
 
 // protectArgs applies self-protection to every argument of a command that
@@ -783,7 +849,7 @@ func (c *checker) checkWrite(t target, text, how string) {
 	ps, known := c.resolveAll(t.f)
 	if !known {
 		c.add(Finding{Code: CodeDynamic, Command: text,
-			Message: fmt.Sprintf("%s %s: the path is relative to a working directory that is not known (cd to a path that is not a literal), so it cannot be checked; use an absolute path", how, t.f.val)})
+			Message: fmt.Sprintf("%s %s: where the path leads is not known (it is relative to a working directory that is not known, or goes through a link that cannot be followed), so it cannot be checked; use an absolute path", how, t.f.val)})
 		return
 	}
 	for _, p := range ps {

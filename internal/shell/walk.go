@@ -60,6 +60,7 @@ type checker struct {
 	lits        map[string][]string // literal values the text assigns each variable (for read checks)
 	litsUnknown map[string]bool     // variables the text also assigns something not literal
 	links       map[string]string   // symbolic links the text makes (ln -s): path → target
+	ifsSet      bool                // the text assigns IFS: unquoted expansions split where it says
 
 	cwd cwdState
 
@@ -835,6 +836,9 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 		if name != "" && !a.Naked {
 			c.recordLit(name, a) // before setVar forgets a loop value the new one may use
 			c.setVar(name, inert)
+			if name == "IFS" && (cmd == "" || declVariant(cmd)) {
+				c.ifsSet = true // IFS=, cmd: only cmd's environment, not how the shell splits
+			}
 		}
 		if a.Name != nil && !a.Naked {
 			if v := c.field(a.Value); a.Value == nil || a.Array != nil || a.Index != nil || a.Append || !v.lit || !c.harmlessValue(a.Name.Value, v.val) {
@@ -1029,6 +1033,9 @@ func (c *checker) paramAssign(p *syntax.ParamExp, x ctx) {
 // valueUnknown notes that the text gives name a value it does not show, so
 // paths built from name are not checked by the literal values it was given.
 func (c *checker) valueUnknown(name string) {
+	if name == "IFS" {
+		c.ifsSet = true
+	}
 	if c.litsUnknown == nil {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -50,6 +51,9 @@ func (c *checker) fields(w *syntax.Word) []field {
 	if !syntax.SplitBraces(w) {
 		f := c.argField(w.Parts, text)
 		f.w = w
+		if fs, ok := c.wordSplit(w, f); ok {
+			return fs
+		}
 		return []field{f}
 	}
 	alts, ok := expandBraces(w.Parts, maxBraceWords)
@@ -63,6 +67,64 @@ func (c *checker) fields(w *syntax.Word) []field {
 		out = append(out, f)
 	}
 	return out
+}
+
+// wordSplit applies bash's word splitting to an argument with an unquoted
+// expansion whose values the text shows: x="-rf /usr"; rm $x runs rm with
+// two arguments. A lone $x with one known value becomes its words; any
+// other split of a known value, or any unquoted expansion of one after the
+// text assigns IFS, is reported, since the arguments cannot be told apart.
+func (c *checker) wordSplit(w *syntax.Word, f field) ([]field, bool) {
+	var params []*syntax.ParamExp
+	for _, part := range w.Parts {
+		if p, ok := part.(*syntax.ParamExp); ok && simpleParam(p) {
+			params = append(params, p)
+		}
+	}
+	if len(params) == 0 {
+		return nil, false
+	}
+	blanks := false
+	for _, p := range params {
+		vals := c.paramValues(p.Param.Value)
+		if vals != nil && c.ifsSet {
+			c.add(Finding{Code: CodeDynamic, Command: f.text,
+				Message: fmt.Sprintf("%s: the text assigns IFS, so bash splits the unquoted expansion where aport cannot follow; quote it", f.text)})
+			return nil, false
+		}
+		for _, v := range vals {
+			blanks = blanks || strings.ContainsAny(v, " \t\n")
+		}
+	}
+	if !blanks {
+		return nil, false
+	}
+	if len(w.Parts) == 1 {
+		if vals := c.paramValues(params[0].Param.Value); len(vals) == 1 {
+			var out []field
+			for _, s := range strings.Fields(vals[0]) {
+				g := litField(s)
+				g.glob = strings.ContainsAny(s, "*?[")
+				out = append(out, g)
+			}
+			return out, true
+		}
+	}
+	c.add(Finding{Code: CodeDynamic, Command: f.text,
+		Message: fmt.Sprintf("%s: the unquoted expansion holds a value with blanks, which bash splits into several arguments that cannot be told apart here; quote it, or write the arguments out", f.text)})
+	return nil, false
+}
+
+// paramValues is what $name holds where the text shows it: a for loop's
+// current value, or the literals the text certainly assigned; nil otherwise.
+func (c *checker) paramValues(name string) []string {
+	if v, ok := c.vars[name]; ok {
+		return []string{v}
+	}
+	if c.lits[name] != nil && !c.litsUnknown[name] && c.defined[name] {
+		return c.lits[name]
+	}
+	return nil
 }
 
 // field evaluates a word without brace expansion (assignment values,
