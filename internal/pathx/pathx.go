@@ -55,7 +55,7 @@ func Normalize(raw, cwd, home string) (Path, error) {
 		return Path{}, err
 	}
 	unclean := joinUnclean(raw, cwd, home)
-	real, err := resolve(unclean, nil)
+	real, err := resolve(unclean, nil, nil)
 	if err != nil {
 		return Path{}, fmt.Errorf("%w: %s: %v", ErrUnresolvable, raw, err)
 	}
@@ -123,7 +123,10 @@ func isLetter(b byte) bool { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 // proc, when not nil, is asked first about each existing component under
 // /proc: it returns the link's target and true, or an error for a link that
 // cannot be followed; ok false leaves the component to the file system.
-func resolve(p string, proc func(next string) (target string, ok bool, err error)) (string, error) {
+//
+// made, when not nil, are symbolic links that do not exist yet, by path:
+// they count as if they did (a target "" cannot be followed).
+func resolve(p string, proc func(next string) (target string, ok bool, err error), made map[string]string) (string, error) {
 	done := "/"
 	rest := strings.Split(p, "/")
 	links := 0
@@ -142,6 +145,20 @@ func resolve(p string, proc func(next string) (target string, ok bool, err error
 			continue
 		}
 		next := filepath.Join(done, c)
+		if t, ok := made[next]; ok {
+			if links++; links > maxLinks {
+				return "", errors.New("too many levels of symbolic links")
+			}
+			if t == "" {
+				return "", errors.New(next + " links to a place that is not known")
+			}
+			if filepath.IsAbs(t) {
+				done = "/"
+			}
+			rest = append(strings.Split(t, "/"), rest...)
+			exists = true
+			continue
+		}
 		if !exists {
 			done = next
 			continue
@@ -189,7 +206,10 @@ func resolve(p string, proc func(next string) (target string, ok bool, err error
 // its own PID, which stands for the shell's); another process's working
 // directory, and any process's file descriptors, mapped files and
 // executable, cannot be followed: ok is false.
-func Kernel(p, cwd string) (string, bool) {
+//
+// made are symbolic links the command makes before it uses the path (ln -s
+// earlier in the same text), by path: they count as if they existed.
+func Kernel(p, cwd string, made map[string]string) (string, bool) {
 	self := strconv.Itoa(os.Getpid())
 	out, err := resolve(p, func(next string) (string, bool, error) {
 		parts := strings.Split(strings.TrimPrefix(next, "/proc/"), "/")
@@ -208,6 +228,6 @@ func Kernel(p, cwd string) (string, bool) {
 			}
 		}
 		return "", false, fmt.Errorf("%s leads into a process's own view", next)
-	})
+	}, made)
 	return out, err == nil
 }

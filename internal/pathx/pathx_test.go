@@ -211,14 +211,22 @@ func TestKernel(t *testing.T) {
 		{"/proc/thread-self/cwd/y", "/w/proj", "/w/proj/y"}, // the same, per thread
 		{"/proc/self/root" + dir + "/abs/..", "", dir + "/a/b"},
 	} {
-		got, ok := Kernel(tc.p, tc.cwd)
+		got, ok := Kernel(tc.p, tc.cwd, nil)
 		if !ok || got != tc.want {
 			t.Errorf("Kernel(%q, %q) = %q, %v; want %q", tc.p, tc.cwd, got, ok, tc.want)
 		}
 	}
+	// links the command makes count as if they existed
+	made := map[string]string{dir + "/q": dir + "/a/b", dir + "/u": ""}
+	if got, ok := Kernel(dir+"/q/../x", "", made); !ok || got != dir+"/a/x" {
+		t.Errorf("Kernel through a made link = %q, %v; want %q", got, ok, dir+"/a/x")
+	}
+	if got, ok := Kernel(dir+"/u/x", "", made); ok {
+		t.Errorf("Kernel through a made link to an unknown place = %q, want not followed", got)
+	}
 	// what leads into a process's own view cannot be followed
 	for _, p := range []string{"/proc/self/fd/1/x", "/proc/self/exe/..", "/proc/1/cwd/x", "/proc/self/cwd/x"} {
-		if got, ok := Kernel(p, ""); ok {
+		if got, ok := Kernel(p, "", nil); ok {
 			t.Errorf("Kernel(%q) = %q, want not followed", p, got)
 		}
 	}

@@ -44,6 +44,9 @@ func (c *checker) setVar(name string, inert bool) {
 	}
 	c.define(name)
 	delete(c.vars, name) // no longer the for loop's value
+	if name == "IFS" && !c.prefixOnly {
+		c.ifsSet = true // unquoted expansions now split where it says
+	}
 	if c.vals == nil {
 		c.vals = map[string]varState{}
 	}

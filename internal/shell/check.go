@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 
@@ -171,6 +172,134 @@ func (c *checker) namedFd(name, text string, x ctx) {
 	c.setVar(base, true) // a descriptor number
 }
 
+// optionSensitive lists the commands whose options aport reads for what
+// they run, write or remove (an option it cannot see defeats that), with
+// the short options that take the next argument as their value.
+func optionSensitive(name string) (valueOpts string, ok bool) {
+	switch name {
+	case "sed":
+		return "efl", true
+	case "awk", "gawk", "mawk", "nawk":
+		return "fvFWeil", true
+	case "sort":
+		return "kotSTy", true
+	case "xargs":
+		return "adEILnPs", true
+	case "env":
+		return "uCS", true
+	case "rm", "chmod", "chown", "chgrp":
+		return "", true
+	case "shred":
+		return "ns", true
+	}
+	return "", false
+}
+
+// hiddenOption finds an argument that may be an option aport cannot see:
+// a glob starting with - (it may match a file named like an option), or a
+// value the text computes without showing it (a command substitution, a
+// variable the text assigned such a value) that may start with -. Before
+// "--" only; a variable the text never assigns comes from the environment.
+func (c *checker) hiddenOption(args []field, valueOpts string) (bad, why string) {
+	for i, a := range args {
+		if a.lit && !a.glob && a.val == "--" {
+			return "", ""
+		}
+		if i > 0 {
+			// the value of an option before it (-o FILE): not an option
+			if p := args[i-1]; p.lit && len(p.val) == 2 && p.val[0] == '-' && strings.IndexByte(valueOpts, p.val[1]) >= 0 {
+				continue
+			}
+		}
+		if a.lit && a.glob && strings.HasPrefix(a.val, "-") {
+			return a.text, "is a glob that may match a file named like an option"
+		}
+		if a.lit || a.w == nil || len(a.w.Parts) == 0 || strings.HasPrefix(a.text, "-") {
+			continue
+		}
+		if c.mayStartWithDash(a.w.Parts[0]) {
+			return a.text, "is computed by the text and may start with -"
+		}
+	}
+	return "", ""
+}
+
+// mayStartWithDash reports whether the first part of a word may expand to
+// text starting with - that the text does not show.
+func (c *checker) mayStartWithDash(part syntax.WordPart) bool {
+	switch p := part.(type) {
+	case *syntax.Lit:
+		return strings.HasPrefix(p.Value, "-")
+	case *syntax.SglQuoted:
+		return strings.HasPrefix(p.Value, "-")
+	case *syntax.DblQuoted:
+		return len(p.Parts) > 0 && c.mayStartWithDash(p.Parts[0])
+	case *syntax.ParamExp:
+		if p.Param == nil {
+			return true
+		}
+		name := p.Param.Value
+		if vals := c.paramValues(name); vals != nil && simpleParam(p) {
+			for _, v := range vals {
+				if strings.HasPrefix(strings.TrimLeft(v, " \t\n"), "-") {
+					return true
+				}
+			}
+			return false
+		}
+		_, assigned := c.lits[name]
+		return assigned || c.litsUnknown[name] // set by the text to something it does not show
+	case *syntax.CmdSubst:
+		if out, ok := c.substEcho(p); ok {
+			return strings.HasPrefix(strings.TrimLeft(out, " \t\n"), "-")
+		}
+		return !c.numericOutput(p.Stmts) && !absPathOutput(p.Stmts)
+	case *syntax.ArithmExp:
+		return false
+	}
+	return true
+}
+
+// absPathOutput reports commands that print an absolute path: pwd,
+// mktemp, realpath, readlink -f, git rev-parse --show-toplevel.
+func absPathOutput(stmts []*syntax.Stmt) bool {
+	if len(stmts) != 1 {
+		return false
+	}
+	ce, ok := stmts[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(ce.Args) == 0 {
+		return false
+	}
+	words := make([]string, len(ce.Args))
+	for i, w := range ce.Args {
+		words[i] = w.Lit()
+	}
+	switch strings.Join(words, " ") {
+	case "pwd", "pwd -P", "mktemp", "mktemp -d", "git rev-parse --show-toplevel":
+		return true
+	}
+	return words[0] == "realpath" || words[0] == "readlink" && len(words) > 1 && (words[1] == "-f" || words[1] == "-e" || words[1] == "-m")
+}
+
+// samePlace reports whether path v, as written and cleaned, is where the
+// kernel takes it from every possible working directory.
+func (c *checker) samePlace(v string) bool {
+	lex, ok := c.resolveLexical(v)
+	if !ok || c.env.Physical == nil {
+		return ok && !devOrProc(path.Clean(v))
+	}
+	real, ok := c.kernelPaths(v)
+	if !ok || len(real) != len(lex) {
+		return false
+	}
+	for i := range real {
+		if real[i] != lex[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // neutral builtins change only the shell's own state; they need no entry in
 // allowed_commands (denied_commands still applies).
 func isNeutral(name string) bool {
@@ -211,7 +340,27 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 		c.res.Trace = append(c.res.Trace, Trace{Command: text, Rule: f.Message})
 		return
 	}
+	if v := argv[0].val; strings.Contains(v, "/") && !x.remote && (dotDot(v) || devOrProc(path.Clean(v))) && !c.samePlace(v) {
+		cmd.Name = baseName(v)
+		c.res.Commands = append(c.res.Commands, cmd)
+		f := Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("the command path %s leads somewhere else than it reads (a .. after a symbolic link, or a /proc link), so it cannot be checked against allowed_commands (%s); write the program's path out", v, limitsName)}
+		c.add(f)
+		c.res.Trace = append(c.res.Trace, Trace{Command: text, Rule: f.Message})
+		return
+	}
 	name := baseName(argv[0].val)
+	if valueOpts, ok := optionSensitive(name); ok {
+		if bad, why := c.hiddenOption(argv[1:], valueOpts); bad != "" {
+			cmd.Name = name
+			c.res.Commands = append(c.res.Commands, cmd)
+			f := Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the argument %s %s, and %s reads options that run programs, write files or remove trees, so it cannot be checked; write the argument out, or put -- before it", text, bad, why, name)}
+			c.add(f)
+			c.res.Trace = append(c.res.Trace, Trace{Command: text, Rule: f.Message})
+			return
+		}
+	}
 	if rest, changed := expandLong(name, argv[1:]); changed {
 		argv = append([]field{argv[0]}, rest...) // --recur is --recursive to GNU tools
 	}

@@ -161,7 +161,7 @@ func (c *checker) addThroughLinks(v string, out []string) ([]string, bool) {
 		for _, r := range rs {
 			alts := []string{path.Clean(r)}
 			if c.env.Physical != nil && dotDot(r) {
-				if real, ok := c.env.Physical(r, d); ok {
+				if real, ok := c.env.Physical(r, d, c.links); ok {
 					alts = append(alts, real)
 				}
 			}
@@ -173,6 +173,19 @@ func (c *checker) addThroughLinks(v string, out []string) ([]string, bool) {
 		}
 	}
 	return out, true
+}
+
+// underDescriptor reports a path below a descriptor (/dev/stdin/x,
+// /dev/fd/3/x): a descriptor open on a directory (< ~) makes it a path in
+// that directory, which the text does not show.
+func underDescriptor(p string) bool {
+	for _, d := range []string{"/dev/stdin/", "/dev/stdout/", "/dev/stderr/"} {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	rest, ok := strings.CutPrefix(p, "/dev/fd/")
+	return ok && strings.Contains(rest, "/")
 }
 
 // devOrProc reports a path under /dev or /proc.
@@ -190,6 +203,9 @@ func dotDot(p string) bool {
 // system.
 func (c *checker) resolveLexical(v string) (out []string, known bool) {
 	if path.IsAbs(v) {
+		if underDescriptor(path.Clean(v)) {
+			return nil, false
+		}
 		p, kind := procLink(path.Clean(v))
 		switch kind {
 		case "root":
@@ -269,7 +285,9 @@ func (c *checker) criticalTarget(pos []field) string {
 	for _, f := range pos {
 		if !f.lit && f.w != nil {
 			for _, v := range c.possibleValues(f.w.Parts) { // X=/; rm -rf $X
-				if t := c.criticalTarget([]field{litField(v)}); t != "" {
+				g := litField(v)
+				g.glob = strings.ContainsAny(v, "*?[") // x=/us?; rm -rf $x
+				if t := c.criticalTarget([]field{g}); t != "" {
 					return t
 				}
 			}

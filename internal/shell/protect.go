@@ -63,7 +63,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		out := targets(optVals(opts, "-t", "--target-directory"), true)
 		return append(out, targets(pos, true)...), true // sources are removed, the destination replaced
 	case "rsync":
-		opts, pos := parseArgs(args, "efTBM", " rsh rsync-path filter exclude include exclude-from include-from files-from temp-dir log-file password-file port chmod chown backup-dir partial-dir compare-dest copy-dest link-dest info debug out-format timeout contimeout ")
+		opts, pos := parseArgs(args, "efTBM", rsyncLongVal)
 		out := targets(optVals(opts, "--log-file", "--backup-dir", "--partial-dir"), false)
 		recursive := hasOpt(opts, "--delete", "--delete-before", "--delete-after", "--delete-during", "--delete-excluded", "--del")
 		if len(pos) > 0 {
@@ -356,7 +356,7 @@ func (c *checker) protect(argv []field, name, text string) {
 		c.gitTargets(args, text)
 		return
 	}
-	if name == "ln" || name == "cp" || name == "mv" {
+	if name == "ln" || name == "cp" || name == "mv" || name == "rsync" {
 		c.recordLinks(name, args, text)
 	}
 	ts, known := writeTargets(name, args)
@@ -373,6 +373,9 @@ func (c *checker) protect(argv []field, name, text string) {
 	}
 }
 
+// rsyncLongVal are rsync's long options that take a value.
+const rsyncLongVal = " rsh rsync-path filter exclude include exclude-from include-from files-from temp-dir log-file password-file port chmod chown backup-dir partial-dir compare-dest copy-dest link-dest info debug out-format timeout contimeout "
+
 // recordLinks notes the symbolic links ln -s (and cp -s) makes, and the
 // links mv and cp carry to a new name, so that a later path through one is
 // checked where it leads: after ln -s /usr u, rm -rf u/ empties /usr. Where
@@ -380,10 +383,14 @@ func (c *checker) protect(argv []field, name, text string) {
 // directory), so both are noted. A target the text does not show is noted
 // as unknown ("").
 func (c *checker) recordLinks(name string, args []field, text string) {
-	opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
-	makes := hasOpt(opts, "-s", "--symbolic", "--symbolic-link")
-	if !makes && name != "mv" && name != "cp" {
-		return
+	shortVal, longVal := "tSmogZ", " target-directory suffix mode owner group backup context "
+	if name == "rsync" {
+		shortVal, longVal = "efTBM", rsyncLongVal
+	}
+	opts, pos := parseArgs(args, shortVal, longVal)
+	makes := name != "rsync" && hasOpt(opts, "-s", "--symbolic", "--symbolic-link")
+	if !makes && name == "ln" {
+		return // a hard link: no link to follow
 	}
 	dirs := optVals(opts, "-t", "--target-directory")
 	srcs := pos
@@ -404,15 +411,25 @@ func (c *checker) recordLinks(name string, args []field, text string) {
 		case makes:
 			targets = c.linkTargets(src)
 		default: // mv, cp: a link keeps its target under the new name
+			tree := name == "mv" || name == "rsync" || hasOpt(opts, "-r", "-R", "-a", "--recursive", "--archive")
 			for _, sv := range c.fieldValues(src) {
 				ps, _ := c.resolveLexical(sv)
 				for _, p := range ps {
-					if t, ok := c.links[p]; ok {
-						targets = append(targets, t) // made by the text
-					} else if c.env.Physical != nil {
-						if real, ok := c.env.Physical(p, c.cwdOne()); ok && real != p {
-							targets = append(targets, real) // a link on disk
+					real := p
+					if c.env.Physical != nil {
+						if r, ok := c.env.Physical(p, c.cwdOne(), c.links); ok {
+							real = r
 						}
+					}
+					switch t, ok := c.links[p]; {
+					case ok:
+						targets = append(targets, t) // made by the text
+					case real != p:
+						targets = append(targets, real) // a link on disk
+					case tree:
+						// a directory moved or copied keeps the links inside
+						// it: the new name leads where the old one did
+						targets = append(targets, p)
 					}
 				}
 			}
@@ -995,7 +1012,12 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 	if !f.lit || f.val == "" {
 		return
 	}
-	ps, _ := c.resolveAll(f)
+	ps, known := c.resolveAll(f)
+	if !known && path.IsAbs(f.val) && devOrProc(path.Clean(f.val)) {
+		c.add(Finding{Code: CodeProtected, Command: text,
+			Message: fmt.Sprintf("%s reads %s, through a descriptor or a /proc link whose place is not known, so it may be a private key (self-protection, independent of the passport); name the file", text, f.val)})
+		return
+	}
 	for _, p := range ps {
 		bad := c.env.Secret(p)
 		if !bad && (f.glob || deep) {
@@ -1134,7 +1156,7 @@ func (c *checker) kernelPaths(v string) (out []string, known bool) {
 		if !path.IsAbs(raw) {
 			raw = d + "/" + raw
 		}
-		real, ok := c.env.Physical(raw, d)
+		real, ok := c.env.Physical(raw, d, c.links)
 		if !ok {
 			return nil, false
 		}

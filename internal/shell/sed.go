@@ -94,7 +94,7 @@ func scanSed(s string) (r sedScan, ok bool) {
 		for j < len(s) && s[j] != '\n' {
 			j++
 		}
-		v := strings.TrimSpace(s[i:j])
+		v := strings.TrimLeft(s[i:j], " \t") // GNU sed skips blanks, not every space
 		i = j
 		return v
 	}

@@ -47,10 +47,11 @@ type Env struct {
 	// would touch aport's own files or hook configs; Secret reports a private-key path no tool may read.
 	Protected func(abs string) bool
 	Secret    func(abs string) bool
-	// Physical resolves a path with a .. component as the kernel would for
-	// a process working in cwd (symlinks before the .. after them); ok is
-	// false when it cannot be followed. Nil: paths are only cleaned.
-	Physical func(p, cwd string) (real string, ok bool)
+	// Physical resolves a path as the kernel would for a process working in
+	// cwd (symlinks component by component, before a .. after them), with
+	// made, the links the text makes, counted as existing; ok is false when
+	// it cannot be followed. Nil: paths are only cleaned.
+	Physical func(p, cwd string, made map[string]string) (real string, ok bool)
 }
 
 // Finding is one reason to deny (or, in Result.Ask, to ask).

@@ -61,6 +61,7 @@ type checker struct {
 	litsUnknown map[string]bool     // variables the text also assigns something not literal
 	links       map[string]string   // symbolic links the text makes (ln -s): path → target
 	ifsSet      bool                // the text assigns IFS: unquoted expansions split where it says
+	prefixOnly  bool                // walking assignments that only set a command's environment
 
 	cwd cwdState
 
@@ -493,6 +494,7 @@ func (c *checker) loopWalk(x ctx, carry bool, body func()) {
 				for name := range c.lits {
 					c.valueUnknown(name)
 				}
+				body() // once more, with those values unknown
 			}
 			return
 		}
@@ -791,6 +793,10 @@ func (c *checker) testExpr(e syntax.TestExpr, x ctx) {
 // make later commands run code.
 // flags are the attribute letters of a declare-like command (-i, -n, -A).
 func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) {
+	// IFS=, read: only read's environment. Before eval, source, a special
+	// builtin or a function, bash keeps the value while that runs.
+	c.prefixOnly = cmd != "" && !declVariant(cmd) && !keepsPrefix(cmd) && c.funcs[cmd] == nil
+	defer func() { c.prefixOnly = false }()
 	for _, a := range as {
 		if a == nil || !c.tick() {
 			continue
@@ -836,9 +842,6 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 		if name != "" && !a.Naked {
 			c.recordLit(name, a) // before setVar forgets a loop value the new one may use
 			c.setVar(name, inert)
-			if name == "IFS" && (cmd == "" || declVariant(cmd)) {
-				c.ifsSet = true // IFS=, cmd: only cmd's environment, not how the shell splits
-			}
 		}
 		if a.Name != nil && !a.Naked {
 			if v := c.field(a.Value); a.Value == nil || a.Array != nil || a.Index != nil || a.Append || !v.lit || !c.harmlessValue(a.Name.Value, v.val) {
@@ -993,6 +996,9 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 			return "", false
 		}
 		if i == 0 {
+			if f.val == "printf" {
+				return c.printed(ce)
+			}
 			if f.val != "echo" {
 				return "", false
 			}
@@ -1017,6 +1023,62 @@ func (c *checker) echoed(s *syntax.Stmt) (string, bool) {
 	return strings.Join(words, " ") + newline, true
 }
 
+// printed is what printf writes when its format and arguments are literal
+// and the format holds only %s, %% and the escapes \n, \t and \\ (the
+// format is reused while arguments remain, as printf does).
+func (c *checker) printed(ce *syntax.CallExpr) (string, bool) {
+	var args []string
+	for _, w := range ce.Args[1:] {
+		f := c.field(w)
+		if !f.known() {
+			return "", false
+		}
+		args = append(args, f.val)
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return "", false // no format, or printf -v / --
+	}
+	format, args := args[0], args[1:]
+	var b strings.Builder
+	for {
+		used := false
+		for i := 0; i < len(format); i++ {
+			ch := format[i]
+			switch {
+			case ch == '\\' && i+1 < len(format):
+				i++
+				switch format[i] {
+				case 'n':
+					b.WriteByte('\n')
+				case 't':
+					b.WriteByte('\t')
+				case '\\':
+					b.WriteByte('\\')
+				default:
+					return "", false
+				}
+			case ch == '%' && i+1 < len(format) && format[i+1] == '%':
+				i++
+				b.WriteByte('%')
+			case ch == '%' && i+1 < len(format) && format[i+1] == 's':
+				i++
+				used = true
+				if len(args) > 0 {
+					b.WriteString(args[0])
+					args = args[1:]
+				}
+			case ch == '%' || ch == '\\':
+				return "", false
+			default:
+				b.WriteByte(ch)
+			}
+		}
+		if !used || len(args) == 0 {
+			return b.String(), true
+		}
+	}
+}
+
 // paramAssign handles ${v=word} and ${v:=word}, which assign word to v when v
 // is unset (or empty): an assignment like any other, except that whether it
 // happens is not known.
@@ -1033,13 +1095,22 @@ func (c *checker) paramAssign(p *syntax.ParamExp, x ctx) {
 // valueUnknown notes that the text gives name a value it does not show, so
 // paths built from name are not checked by the literal values it was given.
 func (c *checker) valueUnknown(name string) {
-	if name == "IFS" {
-		c.ifsSet = true
-	}
 	if c.litsUnknown == nil {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}
 	c.litsUnknown[name] = true
+}
+
+// keepsPrefix reports commands before which an assignment stays in effect
+// while they run: eval, source and the special builtins, and the wrappers
+// that may run them.
+func keepsPrefix(cmd string) bool {
+	switch cmd {
+	case "eval", "source", ".", "builtin", "command", "exec", "export", "readonly", "set", "shift",
+		"trap", "unset", ":", "return", "break", "continue", "times", "exit", "wait":
+		return true
+	}
+	return false
 }
 
 func declVariant(cmd string) bool {

@@ -102,7 +102,7 @@ func (c *checker) wordSplit(w *syntax.Word, f field) ([]field, bool) {
 	if len(w.Parts) == 1 {
 		if vals := c.paramValues(params[0].Param.Value); len(vals) == 1 {
 			var out []field
-			for _, s := range strings.Fields(vals[0]) {
+			for _, s := range strings.FieldsFunc(vals[0], func(r rune) bool { return r == ' ' || r == '\t' || r == '\n' }) {
 				g := litField(s)
 				g.glob = strings.ContainsAny(s, "*?[")
 				out = append(out, g)
@@ -204,6 +204,9 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted, arg bool, b *strin
 			if simpleParam(p) && p.Param != nil {
 				if v, ok := c.vars[p.Param.Value]; ok {
 					b.WriteString(v)
+					if !quoted && strings.ContainsAny(v, "*?[") {
+						f.glob = true // bash globs the unquoted value
+					}
 					continue
 				}
 				switch p.Param.Value {

@@ -563,7 +563,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 			switch a.val {
 			case "-exec", "-execdir", "-ok", "-okdir":
 				j := i + 1
-				for j < len(args) && !(args[j].lit && (args[j].val == ";" || args[j].val == "+")) {
+				for j < len(args) && !(args[j].lit && (args[j].val == ";" || args[j].val == "+" && args[j-1].lit && args[j-1].val == "{}")) {
 					j++
 				}
 				y := x
@@ -716,9 +716,46 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				c.dangerDownload(text, name+" of a download")
 			} else if x.stdinDL && args[0].lit && (args[0].val == "/dev/stdin" || args[0].val == "-") {
 				c.dangerDownload(text, "a download on standard input")
+			} else {
+				c.readsCode(args[0], name, text, x)
 			}
 		}
 	}
+}
+
+// readsCode checks the script a shell or source reads when the text shows
+// it: standard input the text gives (source /dev/stdin <<< 'cmd'), or the
+// output of echo or printf in a process substitution (. <(echo cmd)). Any
+// other process substitution is generated code that cannot be checked.
+func (c *checker) readsCode(f field, name, text string, x ctx) {
+	if f.lit && isStdinPath(f.val) && x.hasStdin {
+		c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
+		return
+	}
+	if f.w == nil || len(f.w.Parts) != 1 {
+		return
+	}
+	ps, ok := f.w.Parts[0].(*syntax.ProcSubst)
+	if !ok || ps.Op != syntax.CmdIn {
+		return
+	}
+	if len(ps.Stmts) == 1 {
+		if out, ok := c.echoed(ps.Stmts[0]); ok {
+			c.parseAndWalk(out, ctx{wrapper: name + " <(...)", remote: x.remote}, name+" <(...)")
+			return
+		}
+	}
+	c.add(Finding{Code: CodeDynamic, Command: text,
+		Message: fmt.Sprintf("%s: %s runs the output of %s as shell code, which cannot be checked; write the commands out", text, name, c.wordText(ps))})
+}
+
+// isStdinPath names standard input as a file.
+func isStdinPath(p string) bool {
+	switch p {
+	case "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "/proc/thread-self/fd/0":
+		return true
+	}
+	return false
 }
 
 // shell handles sh, bash, ... : -c text, a script, or code on standard input.
@@ -780,8 +817,10 @@ func (c *checker) shell(args []field, name, text string, x ctx) {
 	default:
 		if rest[0].w != nil && wordHasDownload(rest[0].w) {
 			c.dangerDownload(text, "a downloaded script")
-		} else if rest[0].lit && rest[0].val == "/dev/stdin" && x.stdinDL {
+		} else if rest[0].lit && isStdinPath(rest[0].val) && x.stdinDL {
 			c.dangerDownload(text, "a download on standard input")
+		} else {
+			c.readsCode(rest[0], name, text, x)
 		}
 	}
 }
