@@ -172,13 +172,19 @@ func (c *checker) namedFd(name, text string, x ctx) {
 	c.setVar(base, true) // a descriptor number
 }
 
+// The short options of sed and env that take a value.
+const (
+	sedValueOpts = "efl"
+	envValueOpts = "uCS"
+)
+
 // optionSensitive lists the commands whose options aport reads for what
 // they run, write or remove (an option it cannot see defeats that), with
 // the short options that take the next argument as their value.
 func optionSensitive(name string) (valueOpts string, ok bool) {
 	switch name {
 	case "sed":
-		return "efl", true
+		return sedValueOpts, true
 	case "awk", "gawk", "mawk", "nawk":
 		return "fvFWeil", true
 	case "sort":
@@ -186,7 +192,7 @@ func optionSensitive(name string) (valueOpts string, ok bool) {
 	case "xargs":
 		return "adEILnPs", true
 	case "env":
-		return "uCS", true
+		return envValueOpts, true
 	case "rm", "chmod", "chown", "chgrp":
 		return "", true
 	case "shred":

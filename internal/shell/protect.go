@@ -75,7 +75,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		return out, true
 	case "sed":
 		args = sedArgs(args)
-		opts, pos := parseArgs(args, "efl", " expression file line-length ")
+		opts, pos := parseArgs(args, sedValueOpts, " expression file line-length ")
 		inPlace := false
 		for _, a := range args {
 			if a.lit && (strings.HasPrefix(a.val, "--in-place") || (strings.HasPrefix(a.val, "-") && !strings.HasPrefix(a.val, "--") && strings.Contains(a.val, "i"))) {

@@ -14,7 +14,7 @@ import (
 // cannot read — from a file (-f), not a literal, or not understood — is
 // denied unless --sandbox (which makes sed refuse e, w and r) is given.
 func (c *checker) checkSed(args []field, text string, x ctx) {
-	opts, pos := parseArgs(sedArgs(args), "efl", " expression file line-length ")
+	opts, pos := parseArgs(sedArgs(args), sedValueOpts, " expression file line-length ")
 	for _, o := range opts {
 		if o.name == "--sandbox" {
 			return
@@ -307,7 +307,7 @@ func sedArgs(args []field) []field {
 			continue
 		}
 		j := strings.IndexByte(v, 'i')
-		if j < 0 || strings.ContainsAny(v[1:j], "efl") {
+		if j < 0 || strings.ContainsAny(v[1:j], sedValueOpts) {
 			out = append(out, a) // no -i, or it is the value of -e, -f or -l
 			continue
 		}

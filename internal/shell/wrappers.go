@@ -380,7 +380,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		hasSplit := false
 		var dir field
 		hasDir := false
-		i, lit := scanOpts(args, "uCS", " unset chdir split-string ", func(o string, v field) {
+		i, lit := scanOpts(args, envValueOpts, " unset chdir split-string ", func(o string, v field) {
 			switch o {
 			case "-S", "--split-string":
 				split, hasSplit = v, true
