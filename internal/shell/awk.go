@@ -83,7 +83,7 @@ func (c *checker) checkAwk(args []field, name, text string) {
 		}
 	}
 	for _, p := range programs {
-		if !p.lit {
+		if !p.known() { // a glob expands to a file name, which may hold any program
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s: the %s program %s is not a literal, and a program may run commands or write files; write it out, or use gawk --sandbox", text, name, p.text)})
 			return

@@ -360,6 +360,25 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 				c.dangerous(text, fmt.Sprintf("recursive removal of %s (/, the home directory or a system directory)", t))
 			}
 		}
+	case name == "find":
+		roots, expr := findRoots(args)
+		del := false
+		for _, a := range args[expr:] {
+			del = del || a.lit && a.val == "-delete"
+		}
+		if del && findNames(args[expr:]) == nil {
+			if t := c.criticalTarget(roots); t != "" {
+				c.dangerous(text, fmt.Sprintf("find -delete of everything under %s (/, the home directory or a system directory)", t))
+			}
+		}
+	case name == "mv":
+		_, pos := parseArgs(args, "tS", " target-directory suffix backup ")
+		if len(pos) > 1 {
+			pos = pos[:len(pos)-1] // the sources: moved away from where they are
+		}
+		if t := c.criticalTarget(pos); t != "" {
+			c.dangerous(text, fmt.Sprintf("moving %s (/, the home directory or a system directory) away", t))
+		}
 	case name == "chmod" || name == "chown" || name == "chgrp":
 		opts, pos := parseArgs(args, "", " reference from ")
 		if !recursiveOpt(opts, name) {

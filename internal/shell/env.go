@@ -97,7 +97,7 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 		return
 	}
 	for _, f := range names {
-		if !f.lit {
+		if !f.known() {
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s %s: the variable it sets is not a literal, and bash evaluates a subscript in it, so it cannot be checked; write the name out", name, f.text)})
 			continue
@@ -120,7 +120,7 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 // subscript in it (unset NAME, test -v NAME): a name that is not a literal is
 // denied, a literal one has its subscript checked.
 func (c *checker) nameOperand(f field, text string) {
-	if f.lit {
+	if f.known() { // a glob expands to a file name: any name, any subscript
 		c.checkName(f.val, text)
 		return
 	}

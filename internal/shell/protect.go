@@ -233,16 +233,9 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 	case "find":
 		var out []target
 		del := false
-		var roots []field
-		rootsDone := false
-		for i, a := range args {
-			if !rootsDone && a.lit && (strings.HasPrefix(a.val, "-") || a.val == "(" || a.val == "!") {
-				rootsDone = true
-			}
-			if !rootsDone {
-				roots = append(roots, a)
-				continue
-			}
+		roots, expr := findRoots(args)
+		for i := expr; i < len(args); i++ {
+			a := args[i]
 			if !a.lit {
 				continue
 			}
@@ -954,6 +947,44 @@ func (c *checker) readArgs(argv []field, name, text string) {
 	}
 }
 
+// readsFound applies the no-secret rule to a word that is the output of
+// find or ls: the paths they print, below their operands.
+func (c *checker) readsFound(w *syntax.Word, text string) {
+	parts := w.Parts
+	if len(parts) == 1 {
+		if dq, ok := parts[0].(*syntax.DblQuoted); ok {
+			parts = dq.Parts
+		}
+	}
+	if len(parts) != 1 {
+		return
+	}
+	cs, ok := parts[0].(*syntax.CmdSubst)
+	if !ok || len(cs.Stmts) != 1 {
+		return
+	}
+	ce, ok := cs.Stmts[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(ce.Args) == 0 {
+		return
+	}
+	var argv []field
+	for _, a := range ce.Args {
+		argv = append(argv, c.fields(a)...)
+	}
+	if !argv[0].known() {
+		return
+	}
+	switch baseName(argv[0].val) {
+	case "find":
+		c.findReads(argv[1:], text)
+	case "ls":
+		_, pos := parseArgs(argv[1:], "", "")
+		for _, a := range pos {
+			c.checkRead(a, text, false)
+		}
+	}
+}
+
 // pathField is the argument f with its value replaced by the path it names
 // (argPath), or false when it names none.
 func pathField(f field) (field, bool) {
@@ -1002,6 +1033,9 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 			g := litField(v)
 			g.glob = f.glob || strings.ContainsAny(v, "*?[")
 			c.checkRead(g, text, deep)
+		}
+		if vals == nil {
+			c.readsFound(f.w, text) // cat $(find ~/.ssh -name 'id_*')
 		}
 		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts))) {
 			c.add(Finding{Code: CodeProtected, Command: text,

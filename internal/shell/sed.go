@@ -49,7 +49,7 @@ func (c *checker) checkSed(args []field, text string, x ctx) {
 		known = append(known, s)
 	}
 	for _, s := range known {
-		if !s.lit {
+		if !s.known() { // a glob expands to a file name, which may hold any script
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s: the sed script %s is not a literal, and a script may run commands (e) or write files (w); write it out, or add --sandbox", text, s.text)})
 			return

@@ -42,7 +42,10 @@ func TestCommands(t *testing.T) {
 		}},
 		{"find -exec", `find . -exec grep -l x {} \;`, []Command{
 			{Argv: []string{"find", ".", "-exec", "grep", "-l", "x", "{}", ";"}, Name: "find", Cwd: "/home/dev/demo"},
-			{Argv: []string{"grep", "-l", "x", "{}"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			// {} is each path found: the root itself, and any path below it
+			{Argv: []string{"grep", "-l", "x", "."}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "*"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "**/*"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 		}},
 		{"function body", "f() { ls; }; f", []Command{
 			{Argv: []string{"f"}, Name: "f", Cwd: "/home/dev/demo"},

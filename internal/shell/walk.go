@@ -871,10 +871,11 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 		}
 		if a.Naked && a.Name == nil && a.Value != nil {
 			c.wordSubst(a.Value, x)
-			f := c.field(a.Value)
+			f := c.argField(a.Value.Parts, c.wordText(a.Value))
+			f.w = a.Value
 			argv = append(argv, f)
-			if !f.lit || (!strings.HasPrefix(f.val, "-") && !strings.HasPrefix(f.val, "+")) {
-				if !f.lit {
+			if !f.known() || (!strings.HasPrefix(f.val, "-") && !strings.HasPrefix(f.val, "+")) {
+				if !f.known() { // a glob may expand to an assignment that runs code
 					c.add(Finding{Code: CodeDynamic, Command: joinArgv(argv),
 						Message: fmt.Sprintf("%s %s: the variable it sets is not a literal, so it cannot be checked; write the assignment out", d.Variant.Value, f.text)})
 				} else {
@@ -885,6 +886,12 @@ func (c *checker) decl(d *syntax.DeclClause, x ctx) {
 		}
 		if a.Name != nil {
 			argv = append(argv, litField(c.wordText(a)))
+			if t := c.wordText(a); !strings.HasPrefix(t, a.Name.Value) {
+				// P''S4=x: a quoted name makes the word text, not an
+				// assignment, and bash expands it like any word
+				c.add(Finding{Code: CodeDynamic, Command: c.wordText(d),
+					Message: fmt.Sprintf("%s %s: the name is quoted or escaped, so bash reads the word as text and expands it, not as an assignment; write the name plainly", d.Variant.Value, t)})
+			}
 			if !syntax.ValidName(a.Name.Value) {
 				c.add(Finding{Code: CodeDynamic, Command: c.wordText(d),
 					Message: fmt.Sprintf("%s %s: the names it declares are not written out, so they cannot be followed", d.Variant.Value, a.Name.Value)})

@@ -242,7 +242,7 @@ func (c *checker) innerIn(dir field, argv []field, x ctx, wrapper string, off ui
 
 // nestedText parses and checks shell text run by a wrapper.
 func (c *checker) nestedText(f field, x ctx, wrapper, text string) {
-	if !f.lit {
+	if !f.known() { // a glob expands to file names, which may hold any code
 		if f.w != nil && wordHasDownload(f.w) {
 			c.dangerDownload(text, wrapper+" of a download")
 			return
@@ -267,6 +267,7 @@ func joinFields(fs []field) field {
 		}
 		b.WriteString(f.val)
 		t.WriteString(f.text)
+		out.glob = out.glob || f.glob
 		if !f.lit {
 			out.lit = false
 			if f.w != nil && wordHasDownload(f.w) {
@@ -519,6 +520,13 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				return
 			}
 		}
+		if (!x.hasStdin || m.argFile) && rest[0].known() {
+			if what := xargsHidesCode(rest); what != "" {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: xargs adds arguments read from input the text does not show, and for %s; give it the program itself", text, what)})
+				return
+			}
+		}
 		if x.hasStdin && !m.argFile {
 			// the operands are known when standard input is (echo PATH | xargs rm),
 			// split as xargs splits them
@@ -568,7 +576,14 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				}
 				y := x
 				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
-				c.inner(args[i+1:j], y, "find "+a.val, off)
+				if usesFound(args[i+1:j]) {
+					// {} is each path found: a root itself, or any path below it
+					for _, found := range findFound(args) {
+						c.inner(replaceFound(args[i+1:j], found), y, "find "+a.val, off)
+					}
+				} else {
+					c.inner(args[i+1:j], y, "find "+a.val, off)
+				}
 				if !x.remote && usesFound(args[i+1:j]) {
 					c.findReads(args, text)
 				}
@@ -866,6 +881,75 @@ func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
 	}
 }
 
+// findRoots returns the starting points of a find command line, after its
+// leading options (-H, -L, -P, -D OPTS, -Olevel), and the index where its
+// expression starts; "." when there is none.
+func findRoots(args []field) (roots []field, expr int) {
+	i := 0
+	for i < len(args) && args[i].lit {
+		v := args[i].val
+		if v == "-D" {
+			i += 2
+			continue
+		}
+		if v != "-H" && v != "-L" && v != "-P" && !strings.HasPrefix(v, "-O") {
+			break
+		}
+		i++
+	}
+	for ; i < len(args); i++ {
+		if v := args[i].val; args[i].lit && (strings.HasPrefix(v, "-") || v == "(" || v == "!" || v == ",") {
+			break
+		}
+		roots = append(roots, args[i])
+	}
+	if len(roots) == 0 {
+		roots = []field{litField(".")}
+	}
+	return roots, i
+}
+
+// findFound is what find puts in place of {}: each root itself (when its
+// name may match the -name tests) and a glob for any path below it.
+func findFound(args []field) []field {
+	roots, expr := findRoots(args)
+	names := findNames(args[expr:])
+	var out []field
+	for _, r := range roots {
+		if !r.known() {
+			out = append(out, field{text: "{}", val: "{}"})
+			continue
+		}
+		name := "*"
+		if len(names) == 1 {
+			name = names[0]
+		}
+		if len(names) == 0 || anyNameMatches(names, path.Base(r.val)) {
+			out = append(out, field{text: "{}", val: r.val, lit: true})
+		}
+		for _, below := range []string{path.Join(r.val, name), path.Join(r.val, "**", name)} {
+			out = append(out, field{text: "{}", val: below, lit: true, glob: true})
+		}
+	}
+	return out
+}
+
+// replaceFound puts found in place of {} in a find -exec command.
+func replaceFound(argv []field, found field) []field {
+	out := make([]field, len(argv))
+	for i, f := range argv {
+		out[i] = f
+		if f.lit && strings.Contains(f.val, "{}") {
+			g := found
+			g.val = strings.ReplaceAll(f.val, "{}", found.val)
+			g.text = f.text
+			g.lit = found.lit
+			out[i] = g
+		}
+	}
+	return out
+}
+
 // usesFound reports whether a find -exec command is given the found paths.
 func usesFound(argv []field) bool {
 	for _, f := range argv {
@@ -884,20 +968,7 @@ func (c *checker) findReads(args []field, text string) {
 	if c.env.Secret == nil {
 		return
 	}
-	i := 0
-	for i < len(args) && args[i].lit && (args[i].val == "-H" || args[i].val == "-L" || args[i].val == "-P" || strings.HasPrefix(args[i].val, "-O")) {
-		i++
-	}
-	var roots []field
-	for ; i < len(args); i++ {
-		if v := args[i].val; args[i].lit && (strings.HasPrefix(v, "-") || v == "(" || v == "!" || v == ",") {
-			break
-		}
-		roots = append(roots, args[i])
-	}
-	if len(roots) == 0 {
-		roots = []field{litField(".")}
-	}
+	roots, i := findRoots(args)
 	names := findNames(args[i:])
 	c.loadProbes()
 	for _, r := range roots {
@@ -988,7 +1059,7 @@ func hasLit(args []field, v string) bool {
 func findDynamic(args []field) string {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if !a.known() {
+		if !a.known() || a.val == "-files0-from" { // roots read from a file
 			return a.text
 		}
 		switch a.val {
@@ -1124,6 +1195,29 @@ func findNames(args []field) []string {
 		}
 	}
 	return names
+}
+
+// xargsHidesCode reports a command that xargs would give, from input the
+// text does not show, its program (sed or awk without a script written
+// out) or options that write or run programs (sort -o, env -S, find
+// -exec, xargs again): what it does could not be checked.
+func xargsHidesCode(argv []field) string {
+	args := argv[1:]
+	switch name := baseName(argv[0].val); name {
+	case "sed":
+		opts, pos := parseArgs(sedArgs(args), sedValueOpts, " expression file line-length ")
+		if len(pos) == 0 && !hasOpt(opts, "-e", "--expression", "-f", "--file") {
+			return "sed that would be its script"
+		}
+	case "awk", "gawk", "mawk", "nawk":
+		opts, pos := parseArgs(args, "fvFWeil", " file assign field-separator source include load ")
+		if len(pos) == 0 && !hasOpt(opts, "-f", "--file", "-e", "--source") {
+			return name + " that would be its program"
+		}
+	case "sort", "env", "find", "xargs":
+		return name + " those may be options that write files or run programs"
+	}
+	return ""
 }
 
 // xargsMode is how xargs reads its input, from its options.
