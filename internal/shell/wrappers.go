@@ -576,7 +576,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				}
 				y := x
 				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
-				if usesFound(args[i+1:j]) {
+				if usesFound(args[i+1 : j]) {
 					// {} is each path found: a root itself, or any path below it
 					for _, found := range findFound(args) {
 						c.inner(replaceFound(args[i+1:j], found), y, "find "+a.val, off)
