@@ -41,7 +41,7 @@ func checkCommand(k *check) {
 			k.ok("max_execution_time", "timeout %d ms within %d s", ms, max)
 		}
 	}
-	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath, Physical: pathx.Kernel}
+	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath, Physical: pathx.Kernel, Glob: globFiles}
 	if k.env.Protect != nil {
 		env.Protected = k.env.Protect.Protected
 		env.Secret = k.env.Protect.Secret
@@ -89,4 +89,10 @@ func absGlob(g, workspace, home string) string {
 		return strings.TrimSuffix(filepath.ToSlash(workspace), "/") + "/" + g
 	}
 	return strings.TrimSuffix(filepath.ToSlash(workspace), "/") + "/" + strings.TrimPrefix(g, "./")
+}
+
+// globFiles lists the files pattern matches (none for a bad pattern).
+func globFiles(pattern string) []string {
+	m, _ := filepath.Glob(pattern)
+	return m
 }

@@ -220,6 +220,9 @@ func (c *checker) hiddenOption(args []field, valueOpts string) (bad, why string)
 		if a.lit && a.glob && strings.HasPrefix(a.val, "-") {
 			return a.text, "is a glob that may match a file named like an option"
 		}
+		if a.lit && a.glob && strings.ContainsAny(a.val[:1], "*?[") && c.dashMatch(a.val) {
+			return a.text, "is a glob that matches, or may match, a file whose name starts with -"
+		}
 		if a.lit || a.w == nil || len(a.w.Parts) == 0 || strings.HasPrefix(a.text, "-") {
 			continue
 		}
@@ -228,6 +231,26 @@ func (c *checker) hiddenOption(args []field, valueOpts string) (bad, why string)
 		}
 	}
 	return "", ""
+}
+
+// dashMatch reports whether a relative glob that may start with any
+// character (*, ?x, [!a]*) matches a file whose name starts with -: one on
+// disk now, or any when the text itself writes such a file.
+func (c *checker) dashMatch(pattern string) bool {
+	if c.dashFile {
+		return true
+	}
+	if c.env.Glob == nil {
+		return false
+	}
+	for _, d := range c.cwd.dirs {
+		for _, m := range c.env.Glob(path.Join(d, pattern)) {
+			if rel := strings.TrimPrefix(m, strings.TrimSuffix(d, "/")+"/"); strings.HasPrefix(rel, "-") {
+				return true
+			}
+		}
+	}
+	return len(c.cwd.dirs) == 0 // the directory is not known
 }
 
 // mayStartWithDash reports whether the first part of a word may expand to

@@ -79,16 +79,13 @@ func hasOpt(opts []opt, names ...string) bool {
 
 // systemDir reports the top-level system directories (and a few second-level
 // ones) whose recursive removal or mode change wrecks the machine.
-func systemDir(p string) bool {
-	switch p {
-	case "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
-		"/root", "/sbin", "/srv", "/sys", "/usr", "/var",
-		"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local", "/usr/share", "/usr/include",
-		"/var/lib", "/Users", "/System", "/Library", "/Applications", "/private", "/Volumes":
-		return true
-	}
-	return false
-}
+func systemDir(p string) bool { return slices.Contains(systemDirs, p) }
+
+// systemDirs are the top-level system directories of the catalogue.
+var systemDirs = []string{"/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc",
+	"/root", "/sbin", "/srv", "/sys", "/usr", "/var",
+	"/usr/bin", "/usr/sbin", "/usr/lib", "/usr/lib64", "/usr/libexec", "/usr/local", "/usr/share", "/usr/include",
+	"/var/lib", "/Users", "/System", "/Library", "/Applications", "/private", "/Volumes"}
 
 // critical reports whether a resolved path is /, the home directory, a
 // system directory, or a glob directly inside one of them (/*, ~/*, /usr/*).

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"fmt"
+	"net/url"
 	"path"
 	"strings"
 
@@ -195,7 +196,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		}
 		return targets(pos, false), true
 	case "curl":
-		opts, _ := parseArgs(args, "oDcdHuXAeEKTwxbr", " output dump-header cookie-jar trace trace-ascii stderr libcurl output-dir data header user request user-agent referer cert key config upload-file write-out proxy cookie range data-binary data-raw data-urlencode form ")
+		opts, _ := parseArgs(args, curlShortVal, curlLongVal)
 		out := targets(optVals(opts, "-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr", "--libcurl"), false)
 		if dirs := optVals(opts, "--output-dir"); len(dirs) > 0 {
 			out = append(out, targets(dirs, false)...)
@@ -352,6 +353,9 @@ func (c *checker) protect(argv []field, name, text string) {
 	if name == "ln" || name == "cp" || name == "mv" || name == "rsync" {
 		c.recordLinks(name, args, text)
 	}
+	if name == "curl" {
+		c.curlFiles(args, text)
+	}
 	ts, known := writeTargets(name, args)
 	if name == "find" {
 		if names := findNames(args); names != nil && !anyProtectedName(names) {
@@ -363,6 +367,40 @@ func (c *checker) protect(argv []field, name, text string) {
 	}
 	if !known {
 		c.protectArgs(args, name, text)
+	}
+}
+
+// curlSpec are curl's short and long options that take a value.
+const curlShortVal, curlLongVal = "oDcdHuXAeEKTwxbr", " output dump-header cookie-jar trace trace-ascii stderr libcurl output-dir data header user request user-agent referer cert key config upload-file write-out proxy cookie range data-binary data-raw data-urlencode form "
+
+// curlFiles checks file:// addresses given to curl: a path it reads, or
+// writes with -T (upload), after decoding %XX. curl expands {a,b} and
+// [1-3] in an address (unless -g), which cannot be followed here.
+func (c *checker) curlFiles(args []field, text string) {
+	opts, pos := parseArgs(args, curlShortVal, curlLongVal)
+	upload := hasOpt(opts, "-T", "--upload-file")
+	globs := !hasOpt(opts, "-g", "--globoff")
+	for _, u := range pos {
+		if !u.lit || len(u.val) < 7 || !strings.EqualFold(u.val[:7], "file://") {
+			continue
+		}
+		rest := u.val[7:]
+		if !strings.HasPrefix(rest, "/") {
+			if i := strings.IndexByte(rest, '/'); i >= 0 {
+				rest = rest[i:] // file://localhost/path
+			}
+		}
+		p, err := url.PathUnescape(rest)
+		if err != nil || strings.IndexByte(p, 0) >= 0 || globs && strings.ContainsAny(p, "{}[]") {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the address %s does not name one file aport can read (curl expands {..} and [..], or it is not valid); write the path out, or add -g", text, u.val)})
+			continue
+		}
+		if upload {
+			c.checkWrite(target{f: litField(p)}, text, "curl writing")
+		} else {
+			c.checkRead(litField(p), text, false)
+		}
 	}
 }
 
@@ -569,7 +607,7 @@ func (c *checker) protectArgs(args []field, name, text string) {
 					Message: fmt.Sprintf("%s is given %s, one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport); leave them alone", name, p, name)})
 				return
 			}
-			if s, ok := pathx.IsGitExec(p); ok {
+			if s, ok := c.gitExec(p, g.glob); ok {
 				c.add(Finding{Code: CodePathDenied, Command: text,
 					Message: fmt.Sprintf("%s is given %s, under %s where git runs programs from, and aport does not know %s to only read it; shell text may not write there", name, p, s.Rule, name)})
 				return
@@ -863,6 +901,9 @@ func (c *checker) checkWrite(t target, text, how string) {
 		return
 	}
 	for _, p := range ps {
+		if strings.HasPrefix(path.Base(p), "-") {
+			c.dashFile = true // a glob later may pass its name as an option
+		}
 		if fdLink(p) {
 			c.add(Finding{Code: CodeDynamic, Command: text,
 				Message: fmt.Sprintf("%s %s: writing through a descriptor other than standard output or error reopens whatever file it holds, which cannot be followed; name the file", how, p)})
@@ -875,12 +916,36 @@ func (c *checker) checkWrite(t target, text, how string) {
 				Message: fmt.Sprintf("%s %s would change aport's own files or a hook configuration (self-protection, independent of the passport); leave them alone", how, p)})
 			return
 		}
-		if s, ok := pathx.IsGitExec(p); ok {
+		if s, ok := c.gitExec(p, t.f.glob); ok {
 			c.add(Finding{Code: CodePathDenied, Command: text,
 				Message: fmt.Sprintf("%s %s would change %s, where git runs programs from, so any allowed git command could then run anything; shell text may not write there (a file tool may, when allowed_paths names the path explicitly)", how, p, s.Rule)})
 			return
 		}
 	}
+}
+
+// gitExec is pathx.IsGitExec for a path that may be a glob: .gi[t]/config
+// names .git/config. A glob is tried against git's locations in the
+// working directories and the home.
+func (c *checker) gitExec(p string, glob bool) (pathx.Secret, bool) {
+	if !glob {
+		return pathx.IsGitExec(p)
+	}
+	var cand []string
+	for _, d := range c.cwd.dirs {
+		cand = append(cand, d+"/.git", d+"/.git/config", d+"/.git/hooks", d+"/.git/hooks/pre-commit")
+	}
+	if h := c.env.Home; h != "" {
+		cand = append(cand, h+"/.gitconfig", h+"/.config/git/config")
+	}
+	for _, g := range cand {
+		if globMatch(p, g) {
+			if s, ok := pathx.IsGitExec(g); ok {
+				return s, true
+			}
+		}
+	}
+	return pathx.IsGitExec(p)
 }
 
 func (c *checker) isProtected(p string, glob, deep bool) bool {

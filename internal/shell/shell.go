@@ -52,6 +52,9 @@ type Env struct {
 	// made, the links the text makes, counted as existing; ok is false when
 	// it cannot be followed. Nil: paths are only cleaned.
 	Physical func(p, cwd string, made map[string]string) (real string, ok bool)
+	// Glob lists the files an absolute pattern matches now. Nil: none is
+	// looked up.
+	Glob func(pattern string) []string
 }
 
 // Finding is one reason to deny (or, in Result.Ask, to ask).

@@ -42,10 +42,15 @@ func TestCommands(t *testing.T) {
 		}},
 		{"find -exec", `find . -exec grep -l x {} \;`, []Command{
 			{Argv: []string{"find", ".", "-exec", "grep", "-l", "x", "{}", ";"}, Name: "find", Cwd: "/home/dev/demo"},
-			// {} is each path found: the root itself, and any path below it
+			// {} is each path found: the root itself, the paths of aport's
+			// concern below it, and one ordinary file
 			{Argv: []string{"grep", "-l", "x", "."}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
-			{Argv: []string{"grep", "-l", "x", "*"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
-			{Argv: []string{"grep", "-l", "x", "**/*"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.claude/settings.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.claude/settings.local.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.cursor/hooks.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.git/config"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.git/hooks/pre-commit"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/found"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 		}},
 		{"function body", "f() { ls; }; f", []Command{
 			{Argv: []string{"f"}, Name: "f", Cwd: "/home/dev/demo"},

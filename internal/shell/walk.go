@@ -62,6 +62,7 @@ type checker struct {
 	links       map[string]string   // symbolic links the text makes (ln -s): path → target
 	ifsSet      bool                // the text assigns IFS: unquoted expansions split where it says
 	prefixOnly  bool                // walking assignments that only set a command's environment
+	dashFile    bool                // the text writes a file whose name starts with -
 
 	cwd cwdState
 

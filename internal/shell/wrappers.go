@@ -578,7 +578,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
 				if usesFound(args[i+1 : j]) {
 					// {} is each path found: a root itself, or any path below it
-					for _, found := range findFound(args) {
+					for _, found := range c.findFound(args) {
 						c.inner(replaceFound(args[i+1:j], found), y, "find "+a.val, off)
 					}
 				} else {
@@ -909,26 +909,63 @@ func findRoots(args []field) (roots []field, expr int) {
 	return roots, i
 }
 
-// findFound is what find puts in place of {}: each root itself (when its
-// name may match the -name tests) and a glob for any path below it.
-func findFound(args []field) []field {
+// findFound is what find puts in place of {}: each starting point itself,
+// and, below it, every path of aport's concern that it may find (its own
+// files, the hook configs, private keys, git's program locations, system
+// directories) whose name the -name tests allow, plus one ordinary file.
+// Each is a literal path, checked by the command's own rules.
+func (c *checker) findFound(args []field) []field {
 	roots, expr := findRoots(args)
 	names := findNames(args[expr:])
+	c.loadProbes()
 	var out []field
+	add := func(p string) {
+		for _, f := range out {
+			if f.val == p {
+				return
+			}
+		}
+		out = append(out, field{text: "{}", val: p, lit: true, glob: strings.ContainsAny(p, "*?[")})
+	}
+	nameOK := func(p string) bool { return names == nil || anyNameMatches(names, path.Base(p)) }
 	for _, r := range roots {
 		if !r.known() {
 			out = append(out, field{text: "{}", val: "{}"})
 			continue
 		}
-		name := "*"
-		if len(names) == 1 {
-			name = names[0]
+		if nameOK(r.val) {
+			add(r.val)
 		}
-		if len(names) == 0 || anyNameMatches(names, path.Base(r.val)) {
-			out = append(out, field{text: "{}", val: r.val, lit: true})
+		bases, ok := c.resolveAll(r)
+		if !ok {
+			out = append(out, field{text: "{}", val: "{}"})
+			continue
 		}
-		for _, below := range []string{path.Join(r.val, name), path.Join(r.val, "**", name)} {
-			out = append(out, field{text: "{}", val: below, lit: true, glob: true})
+		for _, b := range bases {
+			below := func(q string) bool { return q != "" && q != b && strings.HasPrefix(q, strings.TrimSuffix(b, "/")+"/") }
+			files := append(append([]string{}, c.probes...), c.secrets...)
+			files = append(files, b+"/.git/config", b+"/.git/hooks/pre-commit")
+			for _, q := range files {
+				if below(q) && nameOK(q) {
+					add(q)
+				}
+			}
+			dirs := append([]string{c.env.Home}, systemDirs...)
+			if c.env.Home != "" {
+				dirs = append(dirs, path.Join(c.env.Home, ".aport"))
+			}
+			for _, q := range dirs {
+				if !below(q) {
+					continue
+				}
+				if nameOK(q) {
+					add(q)
+				}
+				for _, n := range names { // a file of that name inside it
+					add(path.Join(q, n))
+				}
+			}
+			add(path.Join(b, "found"))
 		}
 	}
 	return out
@@ -1037,6 +1074,10 @@ func (c *checker) rebinds(name string, args []field) string {
 			case "dotglob", "nocaseglob", "expand_aliases":
 				if hasLit(args, "-s") {
 					return "shopt -s " + v + " changes what globs match or turns aliases on"
+				}
+			case "globskipdots":
+				if hasLit(args, "-u") {
+					return "shopt -u globskipdots lets .* and .? match .. (the parent directory)"
 				}
 			}
 		}
