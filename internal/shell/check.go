@@ -393,6 +393,12 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if rest, changed := expandLong(name, argv[1:]); changed {
 		argv = append([]field{argv[0]}, rest...) // --recur is --recursive to GNU tools
 	}
+	for _, a := range argv[1:] {
+		if a.lit && (a.val == "--files0-from" || strings.HasPrefix(a.val, "--files0-from=")) {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: --files0-from reads the names of the files to read from a file aport cannot see, so they cannot be checked; name the files", text)})
+		}
+	}
 	cmd.Name = name
 	c.res.Commands = append(c.res.Commands, cmd)
 	ti := len(c.res.Trace)

@@ -9,7 +9,7 @@ import (
 // code or look commands up elsewhere.
 func codeVar(name string) bool {
 	switch name {
-	case "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT",
+	case "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT", "GCONV_PATH",
 		"GIT_SSH_COMMAND", "GIT_SSH", "GIT_PAGER", "GIT_EDITOR", "GIT_EXTERNAL_DIFF", "GIT_ASKPASS",
 		"GIT_PROXY_COMMAND", "GIT_EXEC_PATH", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT",
 		"PAGER", "EDITOR", "VISUAL", "MANPAGER", "LESSOPEN", "LESSCLOSE", "SSH_ASKPASS", "SUDO_ASKPASS",
@@ -28,7 +28,8 @@ func codeVar(name string) bool {
 		return true
 	}
 	return strings.HasPrefix(name, "DYLD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") ||
-		strings.HasPrefix(name, "BASH_FUNC_") || strings.HasPrefix(name, "GIT_TRACE")
+		strings.HasPrefix(name, "BASH_FUNC_") || strings.HasPrefix(name, "GIT_TRACE") ||
+		strings.HasPrefix(name, "GIT_TEST_") // GIT_TEST_FSMONITOR runs a program, as core.fsmonitor does
 }
 
 // assignName checks an assignment to a variable.

@@ -249,10 +249,8 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 				}
 			}
 		}
-		if del {
-			if len(roots) == 0 {
-				roots = []field{litField(".")}
-			}
+		// find . -name '*.pyc' -delete: no protected file has such a name
+		if names := findNames(args[expr:]); del && (names == nil || anyProtectedName(names)) {
 			out = append(out, targets(roots, true)...)
 		}
 		return out, true
@@ -357,11 +355,6 @@ func (c *checker) protect(argv []field, name, text string) {
 		c.curlFiles(args, text)
 	}
 	ts, known := writeTargets(name, args)
-	if name == "find" {
-		if names := findNames(args); names != nil && !anyProtectedName(names) {
-			ts = nil // find . -name '*.pyc' -delete: no protected file has such a name
-		}
-	}
 	for _, t := range ts {
 		c.checkWrite(t, text, name+" writing")
 	}
@@ -979,15 +972,17 @@ func recursiveReader(name string, args []field) bool {
 	case "grep", "egrep", "fgrep", "zgrep":
 		opts, _ := parseArgs(args, "efmABCd", " directories ")
 		for _, v := range optVals(opts, "-d", "--directories") {
-			if v.val == "recurse" {
-				return true
+			if len(v.val) >= 3 && strings.HasPrefix("recurse", v.val) || !v.lit {
+				return true // grep takes a prefix of the value too: -d rec
 			}
 		}
 		return hasOpt(opts, "-r", "-R", "--recursive", "--dereference-recursive")
 	case "diff", "cmp":
 		return true // a directory operand reads the file of the same name in it, or its whole tree with -r
 	case "git":
-		return hasLit(args, "--no-index") // git diff --no-index DIR DIR reads both trees
+		// git diff --no-index DIR DIR reads both trees, and git diff does so
+		// by itself when a path is outside the work tree
+		return hasLit(args, "--no-index") || len(args) > 0 && args[0].lit && args[0].val == "diff"
 	}
 	return false
 }
