@@ -27,7 +27,7 @@ var gnuLongOpts = map[string][]string{
 		"dictionary-order", "ignore-case", "general-numeric-sort", "ignore-nonprinting", "month-sort", "human-numeric-sort",
 		"numeric-sort", "random-sort", "reverse", "sort", "version-sort", "batch-size", "check", "debug", "key", "merge",
 		"stable", "buffer-size", "field-separator", "parallel", "unique", "zero-terminated", "help", "version"},
-	"tee":      {"append", "ignore-interrupts", "output-error", "help", "version"},
+	"tee": {"append", "ignore-interrupts", "output-error", "help", "version"},
 	"grep": {"recursive", "dereference-recursive", "directories", "devices", "regexp", "file", "files-with-matches", "files-without-match",
 		"include", "exclude", "exclude-from", "exclude-dir", "ignore-case", "no-ignore-case", "invert-match", "word-regexp", "line-regexp",
 		"count", "color", "colour", "max-count", "only-matching", "quiet", "silent", "no-messages", "byte-offset", "with-filename",
