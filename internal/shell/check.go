@@ -220,7 +220,7 @@ func (c *checker) hiddenOption(args []field, valueOpts string) (bad, why string)
 		if a.lit && a.glob && strings.HasPrefix(a.val, "-") {
 			return a.text, "is a glob that may match a file named like an option"
 		}
-		if a.lit && a.glob && strings.ContainsAny(a.val[:1], "*?[") && c.dashMatch(a.val) {
+		if a.lit && a.glob && strings.ContainsAny(a.val[:1], "*?[@!+") && c.dashMatch(a.val) { // @(*) too
 			return a.text, "is a glob that matches, or may match, a file whose name starts with -"
 		}
 		if a.lit || a.w == nil || len(a.w.Parts) == 0 || strings.HasPrefix(a.text, "-") {

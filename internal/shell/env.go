@@ -24,12 +24,19 @@ func codeVar(name string) bool {
 		// files a program writes to when set, and the shell's own view of where it is
 		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE", "DIRSTACK", "OLDPWD",
 		// $"..." strings are looked up in these message catalogues and expanded again
-		"TEXTDOMAIN", "TEXTDOMAINDIR":
+		"TEXTDOMAIN", "TEXTDOMAINDIR",
+		// options, tools and configuration that common programs take from the environment
+		"TAR_OPTIONS", "ZIPOPT", "UNZIP", "GZIP", "CURL_HOME", "WGETRC", "GOFLAGS", "GOENV", "GOTOOLCHAIN",
+		"COMPILER_PATH", "GCC_EXEC_PREFIX", "CC", "CXX", "CPP", "LD", "AS", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
+		"CGO_CFLAGS", "CGO_CXXFLAGS", "CGO_LDFLAGS", "RUSTC_WRAPPER", "RUSTC", "RUSTFLAGS", "MAKEFLAGS", "MAKEFILES",
+		"PERLLIB", "PERL5DB", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONINSPECT", "NODE_PATH", "NODE_REPL_EXTERNAL_MODULE",
+		"GNUPGHOME", "OPENSSL_CONF", "BROWSER", "MANOPT", "MANPATH", "SUDO_EDITOR", "GIT_SEQUENCE_EDITOR", "TERMINFO":
 		return true
 	}
 	return strings.HasPrefix(name, "DYLD_") || strings.HasPrefix(name, "GIT_CONFIG_KEY_") || strings.HasPrefix(name, "GIT_CONFIG_VALUE_") ||
 		strings.HasPrefix(name, "BASH_FUNC_") || strings.HasPrefix(name, "GIT_TRACE") ||
-		strings.HasPrefix(name, "GIT_TEST_") // GIT_TEST_FSMONITOR runs a program, as core.fsmonitor does
+		strings.HasPrefix(name, "GIT_TEST_") || // GIT_TEST_FSMONITOR runs a program, as core.fsmonitor does
+		strings.HasPrefix(name, "NPM_CONFIG_") || strings.HasPrefix(name, "npm_config_") || strings.HasPrefix(name, "CARGO_")
 }
 
 // assignName checks an assignment to a variable.
@@ -135,6 +142,15 @@ func (c *checker) nameOperand(f field, text string) {
 // or a PYTHONPATH of project directories.
 func (c *checker) harmlessValue(name, val string) bool {
 	switch name {
+	case "GOFLAGS":
+		// build and test flags; -toolexec and -exec run a program, -overlay
+		// and -modfile swap the files built
+		for _, f := range strings.Fields(val) {
+			if !strings.HasPrefix(f, "-") || strings.Contains(f, "exec") || strings.Contains(f, "overlay") || strings.Contains(f, "modfile") {
+				return false
+			}
+		}
+		return true
 	case "GIT_PAGER", "PAGER", "MANPAGER", "GIT_EDITOR", "EDITOR", "VISUAL":
 		if val == "" || strings.ContainsFunc(val, func(r rune) bool {
 			return !(r == ' ' || r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ':' || r == '+' ||

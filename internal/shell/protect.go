@@ -46,22 +46,25 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		return targets(pos, false), true
 	case "cp", "install", "ln":
 		opts, pos := parseArgs(args, "tSmogZ", " target-directory suffix mode owner group backup context ")
-		out := targets(optVals(opts, "-t", "--target-directory"), false)
+		dirs := optVals(opts, "-t", "--target-directory")
+		out := targets(dirs, false)
 		if name == "install" && hasOpt(opts, "-d", "--directory") {
 			return append(out, targets(pos, false)...), true
 		}
 		if name == "ln" || (name == "cp" && hasOpt(opts, "-s", "--symbolic-link", "-l", "--link")) {
 			// a link is a way to write its target later, and a link to a
 			// directory reaches everything below it
-			return append(out, targets(pos, true)...), true
+			return append(append(out, targets(pos, true)...), intoDirs(pos, dirs)...), true
 		}
 		if len(out) == 0 && len(pos) > 0 {
 			out = append(out, target{f: pos[len(pos)-1]})
 		}
-		return out, true
+		return append(out, intoDirs(pos, dirs)...), true
 	case "mv":
 		opts, pos := parseArgs(args, "tS", " target-directory suffix backup ")
-		out := targets(optVals(opts, "-t", "--target-directory"), true)
+		dirs := optVals(opts, "-t", "--target-directory")
+		out := targets(dirs, true)
+		out = append(out, intoDirs(pos, dirs)...)
 		return append(out, targets(pos, true)...), true // sources are removed, the destination replaced
 	case "rsync":
 		opts, pos := parseArgs(args, "efTBM", rsyncLongVal)
@@ -363,6 +366,28 @@ func (c *checker) protect(argv []field, name, text string) {
 	}
 }
 
+// intoDirs is where cp, mv, install and ln put each source when the
+// destination is a directory: DIR/basename(SRC). cp x .git/hooks writes
+// .git/hooks/x, which the destination alone does not show.
+func intoDirs(pos, dirs []field) []target {
+	srcs := pos
+	if len(dirs) == 0 {
+		if len(pos) < 2 {
+			return nil
+		}
+		srcs, dirs = pos[:len(pos)-1], pos[len(pos)-1:]
+	}
+	var out []target
+	for _, d := range dirs {
+		for _, s := range srcs {
+			if d.known() && s.known() {
+				out = append(out, target{f: litField(path.Join(d.val, path.Base(s.val)))})
+			}
+		}
+	}
+	return out
+}
+
 // curlSpec are curl's short and long options that take a value.
 const curlShortVal, curlLongVal = "oDcdHuXAeEKTwxbr", " output dump-header cookie-jar trace trace-ascii stderr libcurl output-dir data header user request user-agent referer cert key config upload-file write-out proxy cookie range data-binary data-raw data-urlencode form "
 
@@ -371,8 +396,21 @@ const curlShortVal, curlLongVal = "oDcdHuXAeEKTwxbr", " output dump-header cooki
 // [1-3] in an address (unless -g), which cannot be followed here.
 func (c *checker) curlFiles(args []field, text string) {
 	opts, pos := parseArgs(args, curlShortVal, curlLongVal)
+	if hasOpt(opts, "-K", "--config") {
+		c.add(Finding{Code: CodeDynamic, Command: text,
+			Message: fmt.Sprintf("%s: curl reads more options (addresses, files to write) from a config file aport cannot see; give them on the command line", text)})
+		return
+	}
 	upload := hasOpt(opts, "-T", "--upload-file")
+	uploads := optVals(opts, "-T", "--upload-file")
 	globs := !hasOpt(opts, "-g", "--globoff")
+	for _, d := range optVals(opts, "--output-dir") { // --output-dir DIR -o NAME writes DIR/NAME
+		for _, o := range optVals(opts, "-o", "--output") {
+			if d.known() && o.known() {
+				c.checkWrite(target{f: litField(path.Join(d.val, o.val))}, text, "curl writing")
+			}
+		}
+	}
 	for _, u := range pos {
 		if !u.lit || len(u.val) < 7 || !strings.EqualFold(u.val[:7], "file://") {
 			continue
@@ -391,6 +429,13 @@ func (c *checker) curlFiles(args []field, text string) {
 		}
 		if upload {
 			c.checkWrite(target{f: litField(p)}, text, "curl writing")
+			if strings.HasSuffix(p, "/") { // -T FILE file:///DIR/ writes DIR/FILE
+				for _, u := range uploads {
+					if u.known() {
+						c.checkWrite(target{f: litField(path.Join(p, path.Base(u.val)))}, text, "curl writing")
+					}
+				}
+			}
 		} else {
 			c.checkRead(litField(p), text, false)
 		}
@@ -982,7 +1027,8 @@ func recursiveReader(name string, args []field) bool {
 	case "git":
 		// git diff --no-index DIR DIR reads both trees, and git diff does so
 		// by itself when a path is outside the work tree
-		return hasLit(args, "--no-index") || len(args) > 0 && args[0].lit && args[0].val == "diff"
+		sub := gitSubcommand(append([]field{litField("git")}, args...))[1:] // git --no-pager diff
+		return hasLit(args, "--no-index") || len(sub) > 0 && sub[0].lit && sub[0].val == "diff"
 	}
 	return false
 }

@@ -576,15 +576,22 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 				}
 				y := x
 				y.noFunc, y.stdinDL, y.hasStdin = true, false, false
-				if usesFound(args[i+1 : j]) {
+				inDir := a.val == "-execdir" || a.val == "-okdir"
+				switch {
+				case inDir:
+					// runs in the directory of each path found, given ./NAME
+					for _, found := range c.findFound(args) {
+						c.inFoundDir(args[i+1:j], found, y, "find "+a.val, off)
+					}
+				case usesFound(args[i+1 : j]):
 					// {} is each path found: a root itself, or any path below it
 					for _, found := range c.findFound(args) {
 						c.inner(replaceFound(args[i+1:j], found), y, "find "+a.val, off)
 					}
-				} else {
+				default:
 					c.inner(args[i+1:j], y, "find "+a.val, off)
 				}
-				if !x.remote && usesFound(args[i+1:j]) {
+				if !x.remote && (usesFound(args[i+1:j]) || inDir) {
 					c.findReads(args, text)
 				}
 				i = j
@@ -945,6 +952,12 @@ func (c *checker) findFound(args []field) []field {
 			below := func(q string) bool { return q != "" && q != b && strings.HasPrefix(q, strings.TrimSuffix(b, "/")+"/") }
 			files := append(append([]string{}, c.probes...), c.secrets...)
 			files = append(files, b+"/.git/config", b+"/.git/hooks/pre-commit")
+			for _, d := range c.cwd.dirs {
+				files = append(files, d+"/.git/config", d+"/.git/hooks/pre-commit")
+			}
+			if h := c.env.Home; h != "" {
+				files = append(files, h+"/.gitconfig", h+"/.config/git/config")
+			}
 			for _, q := range files {
 				if below(q) && nameOK(q) {
 					add(q)
@@ -969,6 +982,26 @@ func (c *checker) findFound(args []field) []field {
 		}
 	}
 	return out
+}
+
+// inFoundDir checks a find -execdir command as it runs: in the directory of
+// the path found, with ./NAME in place of {}.
+func (c *checker) inFoundDir(argv []field, found field, x ctx, wrapper string, off uint) {
+	saved := c.saveCwd()
+	defer func() { c.cwd = saved }()
+	if !found.lit {
+		c.cwd.dirs = nil // not known where it runs
+		c.inner(replaceFound(argv, found), x, wrapper, off)
+		return
+	}
+	abs := found.val
+	if !path.IsAbs(abs) {
+		abs = path.Join(c.cwdOne(), abs)
+	}
+	c.cwd.dirs = []string{path.Dir(abs)}
+	g := found
+	g.val = "./" + path.Base(abs)
+	c.inner(replaceFound(argv, g), x, wrapper, off)
 }
 
 // replaceFound puts found in place of {} in a find -exec command.
