@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/aporthq/aport/internal/audit"
+	"github.com/aporthq/aport/internal/filelock"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -188,20 +189,15 @@ func TestEvalDeadlineWhileAuditHangs(t *testing.T) {
 	evalDeadline = 300 * time.Millisecond
 	defer func() { evalDeadline = old }()
 	env := evalEnv(t)
-	fifo := filepath.Join(t.TempDir(), "key")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
-	getenv := func(k string) string {
-		if k == "APORT_AUDIT_KEY" {
-			return fifo
-		}
-		return env(k)
+	// another process holds the audit log's lock: the append waits for it
+	unlock, err := filelock.Acquire(audit.LockPath(env("APORT_AUDIT_LOG")), time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, getenv)
+		done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
 	}()
 	var code int
 	select {
@@ -210,10 +206,18 @@ func TestEvalDeadlineWhileAuditHangs(t *testing.T) {
 		t.Fatal("no answer 10 s after a 300 ms deadline")
 	}
 	gotOut, gotErr := stdout.String(), stderr.String()
-	// release the blocked reader so that nothing outlives the test; having
-	// lost the race to the deadline, it must write nothing more
-	if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
-		w.Close()
+	// release the lock, and let the append that was waiting finish before
+	// the directory is removed (in a real run the process has exited by then)
+	unlock()
+	logPath := env("APORT_AUDIT_LOG")
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(audit.HeadPath(logPath)); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if again, err := filelock.Acquire(audit.LockPath(logPath), 5*time.Second); err == nil {
+		again()
 	}
 	var out map[string]any
 	if code != 2 || json.Unmarshal([]byte(gotOut), &out) != nil || out["permission"] != "deny" {

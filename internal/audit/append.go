@@ -223,11 +223,17 @@ func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error
 	}
 
 	n, err := f.Write(line)
-	if err != nil {
-		return fmt.Errorf("audit log: write: %w", err)
+	if err == nil && n != len(line) {
+		err = fmt.Errorf("short write (%d of %d bytes)", n, len(line))
 	}
-	if n != len(line) {
-		return fmt.Errorf("audit log: short write (%d of %d bytes)", n, len(line))
+	if err != nil {
+		// Take back what was written (a full disk may have cut the line,
+		// or the newline that closes a partial one): the file stays as it
+		// was, and the next append recovers from it as before.
+		if n > 0 {
+			_ = f.Truncate(size)
+		}
+		return fmt.Errorf("audit log: write: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("audit log: fsync: %w", err)
@@ -240,8 +246,8 @@ func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error
 
 // checkHead compares the head record with the newest event in the log
 // (last, nil when the log holds none). They agree when the head names last,
-// or the event just before it: the head is rewritten after the log's fsync,
-// so a crash in between leaves it one event behind. Anything else means
+// or an earlier event: the head is rewritten after the log's fsync and is
+// not synced, so a crash can leave it behind. Anything else means
 // events were removed from the end, or the log or the head was replaced;
 // appending would overwrite the head and hide it, so Append refuses. No
 // head record at all is accepted: a log before its first head write.
@@ -255,8 +261,11 @@ func checkHead(path string, hd *head, last *Event) error {
 		return fmt.Errorf("audit log %s: the head record %s says seq %d was written, but the log holds no event: the log was deleted or emptied. No event is written, so that stays visible. %s", path, HeadPath(path), hd.Seq, recover)
 	case hd.Seq == last.Seq && hd.Hash == last.Hash:
 		return nil
-	case hd.Seq == last.Seq-1 && hd.Hash == last.PrevHash:
-		return nil // a crash between the log's fsync and the head write
+	case hd.Seq < last.Seq:
+		// The head is written after the log's fsync and not synced itself,
+		// so a crash or power loss can leave it behind the log, by one event
+		// or several. A head behind hides nothing: verify reads the chain.
+		return nil
 	case hd.Seq > last.Seq:
 		return fmt.Errorf("audit log %s: the log ends at seq %d, but the head record %s says seq %d was written: events were deleted from the end. No event is written, so that stays visible. %s", path, last.Seq, HeadPath(path), hd.Seq, recover)
 	}

@@ -91,3 +91,25 @@ func TestFIFOInPlaceOfLogFiles(t *testing.T) {
 		}
 	})
 }
+
+// TestHeadThroughSymlinkRefused: the head record is never read or written
+// through a symlink (a dangling one would turn the head check off, and the
+// write would create its target).
+func TestHeadThroughSymlinkRefused(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 2)
+	head := HeadPath(l.opt.Path)
+	if err := os.Remove(head); err != nil {
+		t.Fatal(err)
+	}
+	target := head + ".elsewhere"
+	if err := os.Symlink(target, head); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(l.opt, &Event{TS: "2026-01-01T00:00:00.000Z", Decision: "allow"}); err == nil {
+		t.Fatal("Append with a symlink as the head record: no error")
+	}
+	if _, err := os.Lstat(target); err == nil {
+		t.Fatal("Append created the symlink's target")
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
+	"syscall"
 )
 
 // The head record, PATH.head, holds the seq and hash of the newest event,
@@ -44,7 +45,7 @@ func writeHead(path string, seq int64, hash string) error {
 		rec[i] = ' '
 	}
 	rec[headSize-1] = '\n'
-	f, err := openRegular(HeadPath(path), os.O_WRONLY|os.O_CREATE, 0o600)
+	f, err := openRegular(HeadPath(path), os.O_WRONLY|os.O_CREATE|syscall.O_NOFOLLOW, 0o600) // never through a symlink
 	if err != nil {
 		return fmt.Errorf("audit head record: %w", err)
 	}
@@ -66,7 +67,7 @@ func writeHead(path string, seq int64, hash string) error {
 // accepting only what writeHead writes: encoding/json's first use costs more
 // than the rest of an append.
 func readHead(path string) (*head, error) {
-	f, err := openRegular(HeadPath(path), os.O_RDONLY, 0)
+	f, err := openRegular(HeadPath(path), os.O_RDONLY|syscall.O_NOFOLLOW, 0) // a symlink is not a head record
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
