@@ -110,10 +110,23 @@ var rules = sync.OnceValue(func() []rule {
 		r(`(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'"]*):[^/\s@'"]+@`, "${1}:"+Mask+"@"),
 		// an http(s) URL with a user name and no password: a token as user
 		r(`(?i)\b(https?://)[^/\s:@'"]+@`, "${1}"+Mask+"@"),
-		// curl -u user:pass, --user user:pass (the password only)
-		r(`((?:^|\s)(?:-u|--user|--proxy-user|-U)(?:=|\s+)["']?[^\s:'"]*:)[^\s'"]+`, "${1}"+Mask),
-		// mysql -pPASS (the password attached to -p)
-		r(`(\b(?:mysql|mariadb|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck)\b[^\n;|&]*?\s-p)[^\s'"]+`, "${1}"+Mask),
+		// curl -u user:pass, -uuser:pass, --user user:pass (the password only)
+		r(`((?:^|\s)(?:-u|--user|--proxy-user|-U)(?:=|\s*)["']?[^\s:'"]*:)[^\s'"]+`, "${1}"+Mask),
+		// mysql -pPASS, -p'PASS', -p"PASS" (the password attached to -p)
+		r(`(\b(?:mysql|mariadb|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck)\b[^\n;|&]*?\s-p)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		// docker login -p PASS, redis-cli -a PASS, vault login TOKEN
+		r(`(\bdocker\s+login\b[^\n;|&]*?\s(?:-p|--password)(?:=|\s+))("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		r(`(\bredis-cli\b[^\n;|&]*?\s-a\s+)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		r(`(\bvault\s+login\s+)([^\s-][^\s'"]*)`, "${1}"+Mask),
+		// curl -b / --cookie NAME=VALUE
+		r(`((?:^|\s)(?:-b|--cookie)(?:=|\s+)["']?[^\s='"]+=)[^\s'";]+`, "${1}"+Mask),
+		// aws configure set aws_secret_access_key X, npm config set //host/:_authToken X
+		r(`(?i)(\b(?:aws_secret_access_key|aws_session_token|_authToken|_auth|_password)["']?(?:\s*[=:]\s*|\s+))("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		// .netrc: machine HOST login USER password PASS
+		r(`(?i)(\bpassword\s+)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
+		// Slack webhooks, presigned URL signatures
+		r(`(?i)(hooks\.slack\.com/services/)[A-Za-z0-9/_-]+`, "${1}"+Mask),
+		r(`(?i)([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig)=)[^&\s'"]+`, "${1}"+Mask),
 		// sshpass -p PASS, openssl -k PASS / -pass / -passin / -passout, htpasswd -b FILE USER PASS
 		r(`(\bsshpass\b[^\n;|&]*?\s-p\s*)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
 		r(`(\bopenssl\b[^\n;|&]*?\s-(?:k|pass|passin|passout)\s+)("[^"]*"|'[^']*'|[^\s'"]+)`, "${1}"+Mask),
@@ -125,8 +138,9 @@ var rules = sync.OnceValue(func() []rule {
 		r(`\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}`, "${1}_"+Mask),
 		r(`\bgithub_pat_[A-Za-z0-9_]{20,}`, "github_pat_"+Mask),
 		r(`\bsk-[A-Za-z0-9_-]{16,}`, "sk-"+Mask),
-		r(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`, "${1}"+Mask),
+		r(`\b(AKIA|ASIA)[0-9A-Z]{16}\b(:[A-Za-z0-9/+=]{20,})?`, "${1}"+Mask),
 		r(`\bxox[abposr]-[A-Za-z0-9-]{10,}`, Mask),
+		r(`\bxapp-[A-Za-z0-9-]{10,}`, Mask),
 		r(`\bglpat-[A-Za-z0-9_-]{20,}`, "glpat-"+Mask),
 		r(`\bAIza[0-9A-Za-z_-]{35}`, Mask),
 		r(`\b([rs]k)_(live|test)_[0-9A-Za-z]{16,}`, "${1}_${2}_"+Mask),
