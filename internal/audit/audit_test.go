@@ -604,6 +604,30 @@ func TestConcurrentGoroutines(t *testing.T) {
 
 // TestInputHashDeep: input nested deeper than MaxCanonicalDepth is hashed as
 // received, not canonicalised (quadratic in the depth).
+// TestInputHashManyKeys: an input with more object keys than
+// MaxCanonicalKeys is hashed raw (canonicalising is quadratic in the keys
+// of an object); one at the bound is canonicalised.
+func TestInputHashManyKeys(t *testing.T) {
+	obj := func(n int) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `"k%d": 1`, i)
+		}
+		b.WriteString("}")
+		return b.String()
+	}
+	if at := obj(MaxCanonicalKeys); InputHash([]byte(at)) == RawInputHash([]byte(at)) {
+		t.Fatalf("%d keys: hashed raw, want canonical", MaxCanonicalKeys)
+	}
+	if over := obj(MaxCanonicalKeys + 1); InputHash([]byte(over)) != RawInputHash([]byte(over)) {
+		t.Fatalf("%d keys: want the raw hash", MaxCanonicalKeys+1)
+	}
+}
+
 func TestInputHashDeep(t *testing.T) {
 	raw := func(s string) string {
 		sum := sha256.Sum256([]byte(s))

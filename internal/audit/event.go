@@ -276,12 +276,13 @@ var errNotCanonical = fmt.Errorf("not in the canonical form aport writes")
 
 // InputHash is "sha256:<hex>" over the RFC 8785 canonical form of a JSON
 // input (a leading UTF-8 byte-order mark ignored), or over the raw bytes
-// when they are not JSON or are nested more than MaxCanonicalDepth deep:
-// canonicalising takes time quadratic in the depth. Callers that have
+// when they are not JSON, are nested more than MaxCanonicalDepth deep or
+// hold more than MaxCanonicalKeys object keys: canonicalising takes time
+// quadratic in the depth and in the keys of an object. Callers that have
 // already rejected the input use RawInputHash.
 func InputHash(raw []byte) string {
 	b := bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if nestedAtMost(b, MaxCanonicalDepth) {
+	if nestedAtMost(b, MaxCanonicalDepth) && bytes.Count(b, []byte(":")) <= MaxCanonicalKeys {
 		if c, err := jcs.Transform(b); err == nil {
 			return RawInputHash(c)
 		}
@@ -304,6 +305,10 @@ const MaxCanonicalDepth = 256
 
 // nestedAtMost reports whether no array or object in b (outside strings) is
 // nested deeper than limit. It does not validate JSON.
+// MaxCanonicalKeys bounds the object keys (counted as colons, a bound from
+// above) of an input that is canonicalised for its hash.
+const MaxCanonicalKeys = 4096
+
 func nestedAtMost(b []byte, limit int) bool {
 	depth, inString := 0, false
 	for i := 0; i < len(b); i++ {

@@ -30,6 +30,7 @@ func CheckDuplicates(b []byte) error {
 		obj       bool
 		expectKey bool
 		keys      []string
+		set       map[string]bool // past a few keys: looking them up stays linear
 	}
 	stack := make([]frame, 0, 8)
 	for i := 0; i < len(b); i++ {
@@ -61,12 +62,25 @@ func CheckDuplicates(b []byte) error {
 						return err
 					}
 				}
-				for _, k := range top.keys {
-					if k == key {
-						return fmt.Errorf("duplicate key %q", key)
+				if top.set == nil && len(top.keys) >= 16 {
+					top.set = make(map[string]bool, 2*len(top.keys))
+					for _, k := range top.keys {
+						top.set[k] = true
 					}
 				}
-				top.keys = append(top.keys, key)
+				if top.set != nil {
+					if top.set[key] {
+						return fmt.Errorf("duplicate key %q", key)
+					}
+					top.set[key] = true
+				} else {
+					for _, k := range top.keys {
+						if k == key {
+							return fmt.Errorf("duplicate key %q", key)
+						}
+					}
+					top.keys = append(top.keys, key)
+				}
 				top.expectKey = false
 			}
 			i = j
