@@ -172,10 +172,12 @@ func (c *checker) namedFd(name, text string, x ctx) {
 	c.setVar(base, true) // a descriptor number
 }
 
-// The short options of sed and env that take a value.
+// The short options of sed, env, awk and xargs that take a value.
 const (
-	sedValueOpts = "efl"
-	envValueOpts = "uCS"
+	sedValueOpts   = "efl"
+	envValueOpts   = "uCS"
+	awkValueOpts   = "fvFWeil"
+	xargsValueOpts = "adEILnPs"
 )
 
 // optionSensitive lists the commands whose options aport reads for what
@@ -186,11 +188,11 @@ func optionSensitive(name string) (valueOpts string, ok bool) {
 	case "sed":
 		return sedValueOpts, true
 	case "awk", "gawk", "mawk", "nawk":
-		return "fvFWeil", true
+		return awkValueOpts, true
 	case "sort":
 		return "kotSTy", true
 	case "xargs":
-		return "adEILnPs", true
+		return xargsValueOpts, true
 	case "env":
 		return envValueOpts, true
 	case "rm", "chmod", "chown", "chgrp":

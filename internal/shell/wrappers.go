@@ -1284,7 +1284,7 @@ func xargsHidesCode(argv []field) string {
 			return "sed that would be its script"
 		}
 	case "awk", "gawk", "mawk", "nawk":
-		opts, pos := parseArgs(args, "fvFWeil", " file assign field-separator source include load ")
+		opts, pos := parseArgs(args, awkValueOpts, " file assign field-separator source include load ")
 		if len(pos) == 0 && !hasOpt(opts, "-f", "--file", "-e", "--source") {
 			return name + " that would be its program"
 		}
