@@ -451,8 +451,10 @@ func (r *evalRun) answer(d *eval.Decision) int {
 	if done {
 		return code
 	}
+	audited := false
 	if r.flags != nil {
 		err := r.audit(d)
+		audited = err == nil
 		if r.answeredAlready() {
 			return 2 // the deadline answered while the audit append hung: write nothing more
 		}
@@ -473,17 +475,43 @@ func (r *evalRun) answer(d *eval.Decision) int {
 	}
 
 	r.answered.Lock()
-	defer r.answered.Unlock()
 	if r.done {
-		return r.code
+		code := r.code
+		r.answered.Unlock()
+		return code
 	}
 	r.done, r.code = true, 2
 	r.last = d
 	_, werr := r.stdout.Write(out.Bytes())
 	if werr == nil && (d.Allow || d.Ask && r.host != hooks.Generic) {
 		r.code = 0
+		r.answered.Unlock()
 		return 0
+	}
+	r.answered.Unlock()
+	if werr != nil && (d.Allow || d.Ask) {
+		// The event already written says allow (or ask), but the host never
+		// read that answer: exit 2 denies the call. The log must say what
+		// happened, so a second event records the deny. It is written with
+		// the answer already claimed: if it hangs, the deadline's answer is
+		// this exit code, 2.
+		d = r.unanswered(d, werr, audited)
 	}
 	fmt.Fprintln(r.stderr, hooks.Summary(d))
 	return 2
+}
+
+// unanswered is the decision that stands when the answer to an allowed
+// call could not be written: a deny. When the allow was audited, the deny is
+// audited too, as the next event.
+func (r *evalRun) unanswered(d *eval.Decision, werr error, audited bool) *eval.Decision {
+	c := *d
+	c.Allow, c.Ask, c.Breakglass = false, false, false
+	c.Reasons = []eval.Reason{{Code: "oap.evaluator_error", Message: "the answer could not be written to stdout (" + werr.Error() + "), so the call is denied (exit 2); the event before this one recorded the decision that was not delivered"}}
+	if audited {
+		if err := r.audit(&c); err != nil {
+			r.log.Error().Err(err).Msg("the deny that replaced an undelivered answer was not audited")
+		}
+	}
+	return &c
 }

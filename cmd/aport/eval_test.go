@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"github.com/aporthq/aport/internal/audit"
 	"github.com/aporthq/aport/internal/filelock"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,9 +39,47 @@ func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe
 
 func TestEvalUnwritableStdoutDenies(t *testing.T) {
 	var stderr bytes.Buffer
-	code := run([]string{"eval"}, strings.NewReader(searchPayload), failWriter{}, &stderr, evalEnv(t))
+	env := evalEnv(t)
+	code := run([]string{"eval"}, strings.NewReader(searchPayload), failWriter{}, &stderr, env)
 	if code != 2 {
 		t.Fatalf("exit %d with stdout unwritable, want 2", code)
+	}
+	if !strings.Contains(stderr.String(), "oap.evaluator_error") || strings.Contains(stderr.String(), "oap.allowed") {
+		t.Fatalf("stderr %q: want the deny's reason, not the undelivered allow", stderr.String())
+	}
+	// The allow was audited before the answer failed; the deny that stands
+	// is the next event, and the chain is intact.
+	b, err := os.ReadFile(env("APORT_AUDIT_LOG"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"decision":"allow"`) ||
+		!strings.Contains(lines[1], `"decision":"deny"`) || !strings.Contains(lines[1], `"reason":"oap.evaluator_error"`) {
+		t.Fatalf("audit log:\n%s", b)
+	}
+	k, err := keys.Load(filepath.Join(env("APORT_HOME"), "keys", "audit.ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(env("APORT_AUDIT_LOG"), map[string]ed25519.PublicKey{k.ID: k.Public}, 1); err != nil {
+		t.Fatalf("verify: %v", err)
+	}
+}
+
+// A denied call whose answer cannot be written is recorded once: the event
+// already says deny.
+func TestEvalUnwritableStdoutOnDenyAuditsOnce(t *testing.T) {
+	env := evalEnv(t)
+	payload := strings.Replace(searchPayload, "WebSearch", "Bash", 1)
+	payload = strings.Replace(payload, `{"query":"q"}`, `{"command":"ls"}`, 1)
+	code := run([]string{"eval"}, strings.NewReader(payload), failWriter{}, io.Discard, env)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	b, _ := os.ReadFile(env("APORT_AUDIT_LOG"))
+	if n := bytes.Count(b, []byte("\n")); n != 1 || !bytes.Contains(b, []byte(`"decision":"deny"`)) {
+		t.Fatalf("audit log (%d events):\n%s", n, b)
 	}
 }
 
