@@ -70,7 +70,7 @@ func Append(opt Options, ev *Event) (err error) {
 	}
 
 	deadline := time.Now().Add(opt.LockTimeout)
-	unlock, err := filelock.Acquire(LockPath(opt.Path), opt.LockTimeout)
+	unlock, lockFile, err := filelock.AcquireStat(LockPath(opt.Path), opt.LockTimeout)
 	if err != nil {
 		if errors.Is(err, filelock.ErrTimeout) {
 			return fmt.Errorf("audit log %s: lock %s held by another process for more than %s", opt.Path, LockPath(opt.Path), opt.LockTimeout)
@@ -79,7 +79,7 @@ func Append(opt Options, ev *Event) (err error) {
 	}
 	defer unlock()
 
-	return appendLocked(opt, key, ev, deadline)
+	return appendLocked(opt, key, ev, lockFile, deadline)
 }
 
 // errRetry means the live file changed before it was locked (created,
@@ -87,9 +87,9 @@ func Append(opt Options, ev *Event) (err error) {
 // the path.
 var errRetry = errors.New("audit: the live log changed; retry")
 
-func appendLocked(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
+func appendLocked(opt Options, key *keys.Key, ev *Event, lockFile os.FileInfo, deadline time.Time) error {
 	for i := 0; ; i++ {
-		err := appendOnce(opt, key, ev, deadline)
+		err := appendOnce(opt, key, ev, lockFile, deadline)
 		if err != errRetry {
 			return err
 		}
@@ -99,7 +99,7 @@ func appendLocked(opt Options, key *keys.Key, ev *Event, deadline time.Time) err
 	}
 }
 
-func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error {
+func appendOnce(opt Options, key *keys.Key, ev *Event, lockFile os.FileInfo, deadline time.Time) error {
 	// The live file is created only once the checks below pass: a head
 	// record with no log must stay an error, not become an empty log.
 	f, err := openRegular(opt.Path, os.O_RDWR|os.O_APPEND, 0)
@@ -110,6 +110,10 @@ func appendOnce(opt Options, key *keys.Key, ev *Event, deadline time.Time) error
 	var t tail
 	if f != nil {
 		defer f.Close()
+		if st, err := f.Stat(); err == nil && os.SameFile(st, lockFile) {
+			// Locking the live file too would wait on our own lock.
+			return fmt.Errorf("audit log %s: the lock file %s is the live log itself (a hard link), so appends cannot be serialised; remove the lock file (rm %s) and the next append makes a new one", opt.Path, LockPath(opt.Path), LockPath(opt.Path))
+		}
 		// The lock file serialises appenders, and the live file is locked
 		// as well: if the lock file is deleted or replaced while appenders
 		// queue, they hold different lock files, and this lock still keeps

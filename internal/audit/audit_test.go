@@ -1198,3 +1198,36 @@ func appendWhileDeletingTheLock(t *testing.T, maxSegment int64) {
 	}
 	t.Logf("%d deletions of the lock file", n)
 }
+
+// TestLockFileHardLinkedToLog: a lock file that is the live log under a
+// second name would make Append wait on its own lock until the timeout.
+// It is refused at once, with what to do.
+func TestLockFileHardLinkedToLog(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 1)
+	if err := os.Remove(LockPath(l.opt.Path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(l.opt.Path, LockPath(l.opt.Path)); err != nil {
+		t.Fatal(err)
+	}
+	opt := l.opt
+	opt.LockTimeout = time.Minute
+	start := time.Now()
+	err := Append(opt, sampleEvent(1))
+	if err == nil || !strings.Contains(err.Error(), "hard link") || !strings.Contains(err.Error(), "rm "+LockPath(l.opt.Path)) {
+		t.Fatalf("Append: %v", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("Append waited %s on its own lock", d)
+	}
+	if len(l.lines(t)) != 1 {
+		t.Fatal("an event was written")
+	}
+	if err := os.Remove(LockPath(l.opt.Path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Append(l.opt, sampleEvent(1)); err != nil {
+		t.Fatalf("after removing the lock file: %v", err)
+	}
+}

@@ -35,6 +35,12 @@ func Acquire(path string, timeout time.Duration) (unlock func() error, err error
 	return unlock, err
 }
 
+// AcquireStat is Acquire that also returns what fstat says of the locked
+// file, for callers that must tell it apart from the files it guards.
+func AcquireStat(path string, timeout time.Duration) (unlock func() error, locked os.FileInfo, err error) {
+	return acquire(path, os.O_CREATE|os.O_RDWR, timeout)
+}
+
 // AcquireExisting locks the existing file at path like Acquire, without
 // creating it (an error wrapping fs.ErrNotExist when it is missing), and
 // also returns what fstat says of the locked file, for callers that open it
