@@ -1231,3 +1231,21 @@ func TestLockFileHardLinkedToLog(t *testing.T) {
 		t.Fatalf("after removing the lock file: %v", err)
 	}
 }
+
+// TestRedactLargeInput: an input too large to be stored is not searched for
+// secrets (that took seconds for a few megabytes); its event records only
+// the size. One whose canonical form fits is still masked and stored.
+func TestRedactLargeInput(t *testing.T) {
+	big := []byte(`{"content":"` + strings.Repeat("password=hunter2 ", MaxRedactBytes/16) + `"}`)
+	got := Redact(big)
+	want := fmt.Sprintf(`{"bytes":%d,"omitted":"input larger than %d bytes"}`, len(big), MaxInputBytes)
+	if string(got) != want {
+		t.Fatalf("Redact of %d bytes = %.200s, want %s", len(big), got, want)
+	}
+	// Indented: more than MaxInputBytes of text, less in canonical form.
+	padded := []byte("{\"cmd\": \"curl -u bob:hunter2 https://x\"" + strings.Repeat(" ", MaxInputBytes+100) + "}")
+	got = Redact(padded)
+	if string(got) != `{"cmd":"curl -u bob:[REDACTED] https://x"}` {
+		t.Fatalf("Redact of an indented input = %.200s", got)
+	}
+}

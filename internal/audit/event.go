@@ -223,10 +223,15 @@ func (e *Event) sanitize() {
 // replaced by a note of its size (its input_hash still covers all of it).
 const MaxInputBytes = 64 << 10
 
+// omitted is what an event stores in place of an input of n bytes that is
+// too large to keep. Keys in sorted order: this is the canonical form.
+func omitted(n int) json.RawMessage {
+	return json.RawMessage(fmt.Sprintf(`{"bytes":%d,"omitted":"input larger than %d bytes"}`, n, MaxInputBytes))
+}
+
 func canonicalInput(in json.RawMessage) json.RawMessage {
 	if len(in) > MaxInputBytes {
-		// Keys in sorted order: this is the canonical form.
-		return json.RawMessage(fmt.Sprintf(`{"bytes":%d,"omitted":"input larger than %d bytes"}`, len(in), MaxInputBytes))
+		return omitted(len(in))
 	}
 	c, err := jcs.Transform(in)
 	if err != nil {

@@ -11,6 +11,12 @@ import (
 // Mask replaces every secret Redact finds.
 const Mask = "[REDACTED]"
 
+// MaxRedactBytes bounds the input Redact searches. It is twice the stored
+// bound, MaxInputBytes, so that a payload whose canonical form is smaller
+// than its text (indentation, escapes) is still stored; masking costs about
+// a microsecond per byte, so the bound keeps it under 0.2 s.
+const MaxRedactBytes = 2 * MaxInputBytes
+
 // Redact returns the input with secrets masked, as canonical JSON: values of
 // object fields named like secrets (password, secret, token, apiKey,
 // authorization, cookie, privateKey, dbPass, ...; case, -, _ and . ignored),
@@ -23,8 +29,15 @@ const Mask = "[REDACTED]"
 // xox?-, glpat-, AIza, Stripe keys). An input that is not JSON is redacted as
 // one string. The rules are listed in docs/audit.md. Redaction is best
 // effort: input_hash, not the stored input, is what proves what was decided.
+//
+// An input of more than MaxRedactBytes is not searched at all: it could not
+// be stored anyway (MaxInputBytes), so the event records only its size, and
+// a large file written by the agent costs nothing to mask.
 func Redact(raw []byte) json.RawMessage {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if len(raw) > MaxRedactBytes {
+		return omitted(len(raw))
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
