@@ -34,6 +34,9 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	x = c.stdinFrom(redirs, x)
 	c.redirects(redirs, x, joinArgv(argv))
 	if len(argv) == 0 {
+		if len(ce.Assigns) > 0 {
+			c.cwd.last = []string{""} // x=1: bash sets $_ to ""
+		}
 		return
 	}
 	c.exec(argv, x, off)
@@ -349,6 +352,15 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if len(argv) == 0 || !c.tick() {
 		return
 	}
+	// $_ is this command's last argument once it has run (its own words
+	// still see the previous one)
+	defer func() {
+		if l := argv[len(argv)-1]; l.lit && !l.glob {
+			c.cwd.last = []string{l.val}
+		} else {
+			c.cwd.last = nil
+		}
+	}()
 	if len(c.res.Commands) >= MaxCommands {
 		c.stop(fmt.Sprintf("the command text runs more than %d commands; split it", MaxCommands))
 		return
@@ -418,7 +430,7 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 				before = true
 			}
 		}
-		c.callFunc(name, defs, x, off)
+		c.callFunc(name, defs, x, off, argv[1:])
 		if before {
 			c.res.Trace[ti] = Trace{Command: text, OK: true, Rule: "function defined in the text (its body is checked)"}
 			return
@@ -436,6 +448,12 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	}
 	c.varArgs(argv, name, text, x)
 	switch name {
+	case "set":
+		c.setArgs(argv[1:])
+	case "shift":
+		for _, n := range positionalNames {
+			c.valueUnknown(n)
+		}
 	case "cd", "pushd", "popd":
 		c.chdir(argv, name, text, x)
 	}

@@ -117,7 +117,7 @@ func loadCorpus(t testing.TB) []corpusCase {
 			default:
 				t.Fatalf("%s:%d: unknown expectation %q", fn, n, exp)
 			}
-			src = strings.ReplaceAll(src, "<NL>", "\n")
+			src = strings.ReplaceAll(strings.ReplaceAll(src, "<NL>", "\n"), "<CR>", "\r")
 			out = append(out, corpusCase{file: filepath.Base(fn), line: n, policy: pol, expect: exp, code: strings.TrimSpace(code), src: src})
 		}
 		f.Close()

@@ -89,9 +89,16 @@ func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 			names = pos[1:2]
 		}
 	case "unset":
-		_, names = parseArgs(args, "", "")
+		opts, names := parseArgs(args, "", "")
+		fn := false
+		for _, o := range opts {
+			fn = fn || o.name == "-f"
+		}
 		for _, f := range names {
 			c.nameOperand(f, text)
+			if !fn && f.known() {
+				c.mayBeEmpty(f.val) // $f is empty from here on
+			}
 		}
 		return
 	case "test", "[":

@@ -621,6 +621,11 @@ func (c *checker) protectArgs(args []field, name, text string) {
 			for _, v := range vals {
 				c.protectArgs([]field{litField(v)}, name, text)
 			}
+			if v := bashSetValue(f.w.Parts); vals == nil && v != "" {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s is given %s, built from %s, which bash sets from what ran before (%s); aport does not follow it, and does not know %s to only read its arguments; write the path out", name, f.text, v, bashSetWhat(v), name)})
+				return
+			}
 			if vals == nil && protectedShape(c.skeleton(f.w.Parts)) {
 				c.add(Finding{Code: CodeProtected, Command: text,
 					Message: fmt.Sprintf("%s is given %s, which is built to look like one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport)", name, f.text, name)})
@@ -820,19 +825,38 @@ func covers(p string, glob, deep bool, q string) bool {
 // the shell, a leading dot must be matched explicitly.
 func globMatch(pattern, name string) bool {
 	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
-	if len(ps) != len(ns) {
-		return false
+	if strings.Count(pattern, "**") > 4 {
+		return true // too many to follow: counts as matching
 	}
-	for i := range ps {
-		if strings.HasPrefix(ns[i], ".") && !strings.HasPrefix(ps[i], ".") {
+	return segsMatch(ps, ns)
+}
+
+// segsMatch matches path segments. A segment that is exactly ** matches
+// any number of segments, hidden ones included: what it does with shopt -s
+// globstar (without it, ** is *, which matches less).
+func segsMatch(ps, ns []string) bool {
+	for len(ps) > 0 {
+		if ps[0] == "**" {
+			for k := 0; k <= len(ns); k++ {
+				if segsMatch(ps[1:], ns[k:]) {
+					return true
+				}
+			}
 			return false
 		}
-		ok, err := path.Match(bashGlob(ps[i]), ns[i])
+		if len(ns) == 0 {
+			return false
+		}
+		if strings.HasPrefix(ns[0], ".") && !strings.HasPrefix(ps[0], ".") {
+			return false
+		}
+		ok, err := path.Match(bashGlob(ps[0]), ns[0])
 		if err == nil && !ok {
 			return false // a pattern it cannot read counts as matching
 		}
+		ps, ns = ps[1:], ns[1:]
 	}
-	return true
+	return len(ns) == 0
 }
 
 // bashGlob turns one segment of a bash glob into Go's path.Match syntax,
@@ -1143,6 +1167,13 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 		if vals == nil {
 			c.readsFound(f.w, text) // cat $(find ~/.ssh -name 'id_*')
 		}
+		if vals == nil {
+			if v := bashSetValue(f.w.Parts); v != "" {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s reads %s, built from %s, which bash sets from what ran before (%s); aport does not follow it, so the file cannot be checked; write the path out", text, f.text, v, bashSetWhat(v))})
+				return
+			}
+		}
 		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts))) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s reads %s, which ends in a private key's place (.ssh/id_*, .aport/keys/) whatever the unknown part is (self-protection, independent of the passport)", text, f.text)})
@@ -1419,6 +1450,12 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 				vals = []string{"self"}
 			case numericVar(name):
 				vals = []string{"0"}
+			case name == "PWD" && len(c.cwd.dirs) > 0:
+				vals = c.cwd.dirs
+			case name == "_" && len(c.cwd.last) > 0:
+				vals = c.cwd.last
+			case name == "OLDPWD" && len(c.cwd.old) > 0:
+				vals = c.cwd.old // set by the text's cd (assigning it is denied)
 			case c.lits[name] != nil && !c.litsUnknown[name] && c.defined[name]:
 				vals = c.lits[name]
 			case c.globVals[name] != nil && !c.litsUnknown[name] && c.lits[name] == nil && c.defined[name]:
@@ -1431,6 +1468,15 @@ func (c *checker) possibleValues(parts []syntax.WordPart) []string {
 				vals = []string{f.val}
 			}
 		default:
+			if lit, ok := part.(*syntax.Lit); ok && i == 0 && len(c.cwd.old) > 1 {
+				// ~-/x after cd in a branch: each directory it may have left
+				if rest, ok := strings.CutPrefix(lit.Value, "~-"); ok && (rest == "" || rest[0] == '/') && !strings.ContainsAny(rest, `\*?[`) {
+					for _, d := range c.cwd.old {
+						vals = append(vals, d+rest)
+					}
+					break
+				}
+			}
 			f := c.partsField(parts[i:i+1], "")
 			if i == 0 {
 				f = c.argField(parts[:1], "") // dd of=~-/x: the tildes of an argument too
@@ -1459,6 +1505,47 @@ func fdLink(p string) bool {
 		}
 	}
 	return rest != "0" && rest != "1" && rest != "2" && rest != ""
+}
+
+// bashSetValue names the first part of a word whose value bash sets from
+// the commands before it and aport does not follow: BASH_REMATCH, the
+// directory stack (DIRSTACK, ~1, ~+1, ~-1), BASH_ARGV and BASH_SOURCE. ""
+// when there is none. ($_ is followed: cwdState.last.)
+func bashSetValue(parts []syntax.WordPart) string {
+	for i, part := range parts {
+		switch p := part.(type) {
+		case *syntax.DblQuoted:
+			if v := bashSetValue(p.Parts); v != "" {
+				return v
+			}
+		case *syntax.ParamExp:
+			if p.Param != nil {
+				switch p.Param.Value {
+				case "BASH_REMATCH", "DIRSTACK", "BASH_ARGV", "BASH_SOURCE":
+					return "$" + p.Param.Value
+				}
+			}
+		case *syntax.Lit:
+			if i == 0 && strings.HasPrefix(p.Value, "~") {
+				t, _, _ := strings.Cut(p.Value, "/")
+				n := strings.TrimLeft(t[1:], "+-")
+				if n != "" && strings.Trim(n, "0123456789") == "" && n != "0" {
+					return t
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func bashSetWhat(v string) string {
+	switch {
+	case v == "$BASH_REMATCH":
+		return "what the last =~ matched"
+	case v == "$BASH_ARGV", v == "$BASH_SOURCE":
+		return "the call stack"
+	}
+	return "the directory stack of pushd and popd"
 }
 
 // keyTail reports a path, as written, whose literal end is a private key's

@@ -162,6 +162,21 @@ func (c *checker) parseAndWalk(src string, x ctx, wrapper string) {
 		return
 	}
 	defer c.leave()
+	if i := strings.IndexAny(src, "\r\x00"); i >= 0 {
+		// bash reads a carriage return as part of a word and a NUL as the
+		// end of a -c string; the parser reads the first as a blank (so
+		// "ls\r#; rm x" would hide rm in a comment) and drops the second.
+		what := "a carriage return"
+		if src[i] == 0 {
+			what = "a NUL byte"
+		}
+		where := "the command text"
+		if wrapper != "" {
+			where = "the text run by " + wrapper
+		}
+		c.unparseable(wrapper, "%s contains %s, which bash and aport's parser read differently; remove it (write $'\\r' for a carriage return)", where, what)
+		return
+	}
 	p, _ := parsers.Get().(*syntax.Parser)
 	if p == nil {
 		p = syntax.NewParser(syntax.Variant(syntax.LangBash), syntax.KeepComments(true))
@@ -219,7 +234,7 @@ func rawNesting(src string) int {
 // a word that is still not a literal is returned as written. It is for
 // reading command lines aport wrote itself, such as hook entries.
 func Words(src, home string) ([]string, bool) {
-	if len(src) > MaxTextBytes || rawNesting(src) > maxRawNesting {
+	if len(src) > MaxTextBytes || rawNesting(src) > maxRawNesting || strings.ContainsAny(src, "\r\x00") {
 		return nil, false
 	}
 	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")

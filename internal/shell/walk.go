@@ -34,6 +34,7 @@ type cwdState struct {
 	dirs  []string // possible directories, most likely first; empty means unknown
 	old   []string // $OLDPWD
 	stack [][]string
+	last  []string // $_: the last argument of the command before; nil: unknown
 }
 
 type checker struct {
@@ -53,6 +54,7 @@ type checker struct {
 	vals        map[string]varState // variables assigned in the text: may they reach arithmetic (arith.go)
 	intVars     map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
+	caseVars    map[string]bool     // declared -l, -u or -c: values change case when assigned
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	defined     map[string]bool     // variables certainly assigned at this point of the text
@@ -166,7 +168,7 @@ func unionDirs(a, b []string) []string {
 
 // mergeCwd makes the state after a branch: any of the two.
 func (c *checker) mergeCwd(a, b cwdState) {
-	c.cwd = cwdState{dirs: unionDirs(a.dirs, b.dirs), old: unionDirs(a.old, b.old)}
+	c.cwd = cwdState{dirs: unionDirs(a.dirs, b.dirs), old: unionDirs(a.old, b.old), last: unionDirs(a.last, b.last)}
 	if len(a.stack) == len(b.stack) {
 		c.cwd.stack = a.stack
 	}
@@ -206,11 +208,140 @@ func (c *checker) walkUncalledFuncs() {
 		if c.called[name] {
 			continue
 		}
-		c.callFunc(name, defs, ctx{}, ^uint(0))
+		c.callFunc(name, defs, ctx{}, ^uint(0), nil)
 	}
 }
 
-func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint) {
+// positionalNames are the parameters a function call or set -- gives.
+var positionalNames = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "@", "*"}
+
+// positional gives $1..$9, $@ and $* the arguments of a function call
+// (args nil: a body walked without a call, every one unknown) and returns
+// what restores the caller's.
+func (c *checker) positional(args []field, called bool) (restore func()) {
+	if c.lits == nil {
+		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
+	}
+	if c.defined == nil {
+		c.defined = map[string]bool{}
+	}
+	type saved struct {
+		lits             []string
+		unknown, defined bool
+	}
+	vals := c.argValues(args) // before the caller's are put away: f "$2"
+	old := make([]saved, len(positionalNames))
+	for i, n := range positionalNames {
+		old[i] = saved{c.lits[n], c.litsUnknown[n], c.defined[n]}
+		c.lits[n], c.litsUnknown[n], c.defined[n] = nil, !called, called
+	}
+	if called {
+		c.givePositional(vals)
+	}
+	return func() {
+		for i, n := range positionalNames {
+			c.lits[n], c.litsUnknown[n], c.defined[n] = old[i].lits, old[i].unknown, old[i].defined
+		}
+	}
+}
+
+// setPositional records the values of $1..$9, $@ and $* that args give
+// (set -- args, or a function call): a literal is known, anything else
+// unknown; parameters past the last argument are empty. $@ and $* may be
+// any one of the arguments.
+func (c *checker) setPositional(args []field) {
+	c.givePositional(c.argValues(args))
+}
+
+// argValues lists the values each argument may have; nil: not known.
+func (c *checker) argValues(args []field) [][]string {
+	out := make([][]string, len(args))
+	for i, a := range args {
+		if a.lit && !a.glob {
+			out[i] = []string{a.val}
+		} else {
+			// "$2" passed on, "$dir": the values the text shows, when
+			// none of them would be split into more arguments
+			out[i] = c.unsplitValues(a)
+		}
+	}
+	return out
+}
+
+func (c *checker) givePositional(args [][]string) {
+	if c.lits == nil {
+		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
+	}
+	all := len(args) <= 9
+	for i, n := range positionalNames[:9] {
+		c.define(n)
+		switch {
+		case i >= len(args):
+			c.addLit(n, "")
+		case args[i] != nil:
+			c.addLit(n, args[i]...)
+		default:
+			c.litsUnknown[n] = true
+		}
+	}
+	for _, a := range args {
+		all = all && a != nil
+	}
+	for _, n := range []string{"@", "*"} {
+		c.define(n)
+		if !all {
+			c.litsUnknown[n] = true
+			continue
+		}
+		c.addLit(n, "")
+		for _, a := range args {
+			c.addLit(n, a...)
+		}
+	}
+}
+
+// unsplitValues lists the values of a non-literal argument that the text
+// shows, when none holds a blank that word splitting would break it at (and
+// IFS is not set by the text); nil otherwise.
+func (c *checker) unsplitValues(f field) []string {
+	if f.w == nil || f.glob || c.ifsSet {
+		return nil
+	}
+	vals := c.possibleValues(f.w.Parts)
+	for _, v := range vals {
+		if strings.ContainsAny(v, " \t\n*?[") {
+			return nil
+		}
+	}
+	return vals
+}
+
+// setArgs handles set's operands: after --, -, or the first word that is
+// not an option, they are the new positional parameters.
+func (c *checker) setArgs(args []field) {
+	for i := 0; i < len(args); i++ {
+		v := args[i].val
+		switch {
+		case !args[i].lit:
+			for _, n := range positionalNames {
+				c.valueUnknown(n)
+			}
+			return
+		case v == "--" || v == "-":
+			c.setPositional(args[i+1:])
+			return
+		case strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+"):
+			if strings.Contains(v, "o") {
+				i++ // set -o NAME
+			}
+		default:
+			c.setPositional(args[i:])
+			return
+		}
+	}
+}
+
+func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []field) {
 	if c.called == nil {
 		c.called = map[string]bool{}
 	}
@@ -232,6 +363,7 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint) {
 		c.callOff = off
 	}
 	c.stack = append(c.stack, name)
+	defer c.positional(args, off != ^uint(0))()
 	saved := c.src
 	savedScope := c.curScope
 	for _, d := range defs {
@@ -545,7 +677,7 @@ func (c *checker) forEach(name string, items []field, body func(start func(), ea
 	if c.vars == nil {
 		c.vars = map[string]string{}
 	}
-	known := len(items) > 0 && len(items) <= maxLoopValues
+	known := len(items) > 0 && len(items) <= maxLoopValues && !c.caseVars[name]
 	for _, it := range items {
 		known = known && it.known()
 	}
@@ -843,6 +975,8 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 		if name != "" && !a.Naked {
 			c.recordLit(name, a) // before setVar forgets a loop value the new one may use
 			c.setVar(name, inert)
+		} else if name != "" && declVariant(cmd) && cmd != "export" && cmd != "readonly" {
+			c.mayBeEmpty(name) // local V: a new, empty local in a function
 		}
 		if a.Name != nil && !a.Naked {
 			if v := c.field(a.Value); a.Value == nil || a.Array != nil || a.Index != nil || a.Append || !v.lit || !c.harmlessValue(a.Name.Value, v.val) {
@@ -957,6 +1091,22 @@ func (c *checker) declared(name, flags string) {
 	if strings.Contains(flags, "A") {
 		set(&c.assoc)
 	}
+	if strings.ContainsAny(flags, "luc") {
+		// -l, -u, -c change the case of every value assigned from now on:
+		// the values the text shows are not the values bash holds
+		set(&c.caseVars)
+		c.valueUnknown(name)
+	}
+}
+
+// mayBeEmpty notes that name may now be empty (unset NAME; local NAME with
+// no value, which makes an empty local): a variable with values the text
+// showed may also hold "" from here on.
+func (c *checker) mayBeEmpty(name string) {
+	if c.lits[name] != nil {
+		c.addLit(name, "")
+	}
+	delete(c.vars, name)
 }
 
 // recordLit notes the value an assignment gives a variable, for checking
@@ -974,7 +1124,7 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 		}
 	}
 	if a.Value == nil || a.Array != nil || a.Index != nil || a.Append {
-		c.litsUnknown[name] = a.Value != nil || a.Array != nil || a.Append
+		c.litsUnknown[name] = a.Value != nil || a.Array != nil || a.Append || c.caseVars[name]
 		if a.Value == nil && a.Array == nil {
 			c.addLit(name, "")
 		}
@@ -985,6 +1135,9 @@ func (c *checker) recordLit(name string, a *syntax.Assign) {
 	} else if vals := c.possibleValues(a.Value.Parts); vals != nil {
 		c.addLit(name, vals...) // ts=$(date +%s), p=$HOME/x-$$
 	} else {
+		c.litsUnknown[name] = true
+	}
+	if c.caseVars[name] {
 		c.litsUnknown[name] = true
 	}
 }

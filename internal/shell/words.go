@@ -220,6 +220,19 @@ func (c *checker) partsValue(parts []syntax.WordPart, quoted, arg bool, b *strin
 						b.WriteString(d)
 						continue
 					}
+				case "_":
+					if len(c.cwd.last) == 1 {
+						b.WriteString(c.cwd.last[0])
+						if !quoted && strings.ContainsAny(c.cwd.last[0], "*?[") {
+							f.glob = true
+						}
+						continue
+					}
+				case "OLDPWD":
+					if len(c.cwd.old) == 1 {
+						b.WriteString(c.cwd.old[0])
+						continue
+					}
 				}
 			}
 			f.lit = false

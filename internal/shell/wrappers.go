@@ -3,6 +3,7 @@ package shell
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -653,6 +654,40 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		c.checkSed(args, text, x)
 	case "awk", "gawk", "mawk", "nawk":
 		c.checkAwk(args, name, text)
+	case "fc":
+		// fc -s and fc -e run commands from the history (history -s puts
+		// any text there); only listing is followed
+		listing := false
+		for _, a := range args {
+			if !a.lit {
+				dynamic()
+				return
+			}
+			if strings.HasPrefix(a.val, "-") && strings.Contains(a.val, "l") && !strings.ContainsAny(a.val, "es") {
+				listing = true
+			}
+		}
+		if !listing {
+			c.add(Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s runs commands from the shell's history, which aport cannot see; write the commands out", text)})
+		}
+	case "compgen", "complete":
+		// compgen -C runs a command, and -W expands its word list ($(...)
+		// included) when the words are generated
+		for _, a := range args {
+			if !a.lit {
+				dynamic()
+				return
+			}
+		}
+		opts, _ := parseArgs(args, "AGWCFXPSo", "")
+		for _, o := range opts {
+			if o.name == "-C" || o.name == "-W" && strings.ContainsAny(o.val.val, "$`") {
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: %s %s is run or expanded as shell text when completions are generated, which cannot be checked; write the commands out", text, o.name, o.val.val)})
+				return
+			}
+		}
 	case "alias", "hash", "set", "shopt":
 		if why := c.rebinds(name, args); why != "" {
 			c.add(Finding{Code: CodeDynamic, Command: text,
@@ -1074,11 +1109,11 @@ func anyNameMatches(patterns []string, name string) bool {
 }
 
 // rebinds reports builtins that change how the shell reads what follows:
-// what a command name runs (alias NAME=..., hash -p), where assignments go
-// (set -k), history expansion (set -H), and globbing (shopt -s dotglob,
-// nocaseglob; expand_aliases turns aliases on).
+// what a command name runs (alias NAME=..., hash -p), and every set and
+// shopt option aport does not follow (set -k, set -H, set +B, shopt -s
+// lastpipe, dotglob, expand_aliases, ...: setLetters, shoptOptions).
 func (c *checker) rebinds(name string, args []field) string {
-	for i, a := range args {
+	for _, a := range args {
 		if !a.lit {
 			return "an argument is not a literal"
 		}
@@ -1093,30 +1128,94 @@ func (c *checker) rebinds(name string, args []field) string {
 				return "hash -p makes a command name run another program"
 			}
 		case "set":
-			if v == "--" || v == "-" {
-				return ""
-			}
-			if strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "--") && strings.ContainsAny(v, "kHP") {
-				return "set -k, set -H and set -P change how the shell reads the rest (assignments after the command name, history expansion, cd through symlinks)"
-			}
-			if v == "-o" && i+1 < len(args) && (args[i+1].val == "keyword" || args[i+1].val == "histexpand" || args[i+1].val == "physical") {
-				return "set -o " + args[i+1].val + " changes how the shell reads the rest"
-			}
+			return setRebinds(args)
 		case "shopt":
-			switch v {
-			case "dotglob", "nocaseglob", "expand_aliases":
-				if hasLit(args, "-s") {
-					return "shopt -s " + v + " changes what globs match or turns aliases on"
+			if strings.HasPrefix(v, "-") {
+				continue
+			}
+			flags := ""
+			for _, a := range args {
+				if strings.HasPrefix(a.val, "-") {
+					flags += a.val[1:]
 				}
-			case "globskipdots":
-				if hasLit(args, "-u") {
-					return "shopt -u globskipdots lets .* and .? match .. (the parent directory)"
+			}
+			if !strings.ContainsAny(flags, "su") {
+				continue // only printed or queried
+			}
+			if strings.Contains(flags, "o") {
+				if why := setOption("-", v); why != "" {
+					return why
 				}
+				continue
+			}
+			if !slices.Contains(shoptOptions, v) {
+				return "shopt " + v + " changes how the shell reads, expands or runs the rest (only shopt " + strings.Join(shoptOptions, ", ") + " are followed)"
 			}
 		}
 	}
 	return ""
 }
+
+// setRebinds checks set's options: the ones that change how the rest of the
+// text is read or run are denied.
+func setRebinds(args []field) string {
+	for i := 0; i < len(args); i++ {
+		v := args[i].val
+		if v == "--" || v == "-" || !strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "+") {
+			return "" // the rest are positional parameters
+		}
+		sign := v[:1]
+		for _, l := range v[1:] {
+			if l == 'o' {
+				// set -o NAME, also inside a cluster (set -euo pipefail); no
+				// name prints the options
+				i++
+				if i < len(args) {
+					if why := setOption(sign, args[i].val); why != "" {
+						return why
+					}
+				}
+				continue
+			}
+			if !strings.ContainsRune(setLetters, l) || l == 'B' && sign == "+" {
+				return "set " + sign + string(l) + " changes how the shell reads or runs the rest (only set " + sign + "[" + setLetters + "] and set -o/+o " + strings.Join(setOptions, ", ") + " are followed)"
+			}
+		}
+	}
+	return ""
+}
+
+// setLetters are the set options whose change aport follows: errexit,
+// nounset, xtrace, verbose, noglob, noclobber, allexport, notify, hashall,
+// monitor, noexec, onecmd, errtrace, functrace, braceexpand (on only), and
+// -o/+o. Anything else (-k keyword, -H histexpand, -P physical, +B) changes
+// how the rest is read and is denied.
+const setLetters = "euxvfCabhmntETB"
+
+// setOptions are the set -o names aport follows (braceexpand: on only).
+var setOptions = []string{"errexit", "nounset", "xtrace", "verbose", "pipefail", "noglob", "noclobber",
+	"allexport", "notify", "hashall", "monitor", "noexec", "onecmd", "errtrace", "functrace", "braceexpand",
+	"ignoreeof", "nolog", "emacs", "vi"}
+
+// setOption checks set -o NAME (sign "-") or set +o NAME (sign "+").
+func setOption(sign, name string) string {
+	if !slices.Contains(setOptions, name) || sign == "+" && name == "braceexpand" {
+		return "set " + sign + "o " + name + " changes how the shell reads or runs the rest (only set -o/+o " + strings.Join(setOptions, ", ") + " are followed, and braceexpand only on)"
+	}
+	return ""
+}
+
+// shoptOptions are the shopt options aport follows either way (globstar:
+// aport always reads a ** segment as globstar does, ~/**/.aport as
+// ~/.aport too; extglob groups are read as matching anything). Others
+// change what the text means in ways aport does not model and are denied:
+// lastpipe keeps a cd at the end of a pipeline, expand_aliases, dotglob,
+// nocaseglob, nullglob, nocasematch, xpg_echo, cdable_vars,
+// interactive_comments, localvar_*, patsub_replacement, extquote,
+// compat*, ...
+var shoptOptions = []string{"globstar", "extglob", "failglob", "checkwinsize", "histappend", "cmdhist", "lithist", "inherit_errexit",
+	"huponexit", "checkjobs", "checkhash", "execfail", "gnu_errfmt", "progcomp", "hostcomplete", "sourcepath",
+	"shift_verbose", "force_fignore"}
 
 func hasLit(args []field, v string) bool {
 	for _, a := range args {
