@@ -143,11 +143,12 @@ func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env ev
 // passport sets, reached after every check ran. Anything else — catastrophic
 // operations, self-protection, passport status or signature, input aport
 // could not read or analyse (a dynamic or unparseable command, an unknown
-// tool, a missing context), a refund's idempotency conflict, a scheme other
-// than http(s), audit failures — is never lifted: where analysis stopped, the
+// tool, a missing context), a capability the passport does not grant or an
+// assurance level below the pack's (the evaluation stops there, before the
+// pack's checks), a refund's idempotency conflict, a scheme other than
+// http(s), audit failures — is never lifted: where analysis stopped, the
 // catastrophic and self-protection checks may not have seen the call.
 var liftable = map[string]bool{
-	"oap.unknown_capability": true, "oap.assurance_insufficient": true,
 	"oap.command_not_allowed": true, "oap.command_denied": true, "oap.directory_not_allowed": true,
 	"oap.path_not_allowed": true, "oap.path_denied": true, "oap.extension_not_allowed": true,
 	"oap.limit_exceeded": true, "oap.rate_limit_exceeded": true,
