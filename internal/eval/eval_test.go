@@ -147,6 +147,14 @@ func TestProtector(t *testing.T) {
 	if !pr.Covers("/home/dev") || !pr.Covers("/") || pr.Covers("/home/dev/demo") {
 		t.Error("Covers")
 	}
+	for root, want := range map[string]bool{
+		"/home/dev/.aport": true, "/home/dev/.aport/keys": true, "/home/dev": true, "/": true,
+		"/home/dev/.ssh": true, "/home/dev/demo": false, "/home/dev/.aport/state": false, "/srv": false,
+	} {
+		if got := pr.SecretWithin(root); got != want {
+			t.Errorf("SecretWithin(%s) = %v", root, got)
+		}
+	}
 }
 
 func TestProtectorResolvesSymlinks(t *testing.T) {

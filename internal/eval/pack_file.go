@@ -115,6 +115,9 @@ func fileProtection(k *check, forms []string, write bool) bool {
 		case pr.Secret(f):
 			k.final("oap.protected_path", "%s is a private key; no tool call may read or change it", f)
 			return false
+		case !write && k.c.Ctx.SearchRoot && k.c.Tool == "Grep" && pr.SecretWithin(f):
+			k.final("oap.protected_path", "searching the contents of %s would read a private key below it (aport's signing key or ~/.ssh); no tool call may read one. Search a directory that holds no key", f)
+			return false
 		}
 	}
 	k.ok("self-protection", "not one of aport's files")

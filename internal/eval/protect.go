@@ -152,6 +152,27 @@ func (p *Protector) secret(abs string) bool {
 	return isSSHPrivateKey(abs)
 }
 
+// SecretWithin reports whether a private key lies in the directory tree at
+// root: aport's keys, or the home's .ssh directory. A search that reads the
+// contents of the files below root (Grep) would read it.
+func (p *Protector) SecretWithin(root string) bool {
+	if p == nil {
+		return false
+	}
+	p.resolve()
+	cands := append([]string(nil), p.secrets...)
+	if p.Home != "" {
+		cands = append(cands, filepath.Join(p.Home, ".ssh"))
+	}
+	real, ok := p.physical(root)
+	for _, f := range cands {
+		if within(f, root) || (ok && within(f, real)) {
+			return true
+		}
+	}
+	return false
+}
+
 // Covers reports whether abs is an ancestor directory of a protected file:
 // removing, moving or chmod'ing it recursively would change aport's files.
 func (p *Protector) Covers(abs string) bool {
