@@ -409,6 +409,11 @@ func (r *evalRun) protector() *eval.Protector {
 			pr.Files = append(pr.Files, a) // symlinks are resolved by the Protector when first asked
 		}
 	}
+	// the hook's own program: replaced, every later call would run the
+	// replacement instead of aport
+	if exe, err := os.Executable(); err == nil {
+		pr.Files = append(pr.Files, exe)
+	}
 	if a := abs(f.auditKey); a != "" {
 		pr.Secrets = append(pr.Secrets, a)
 	}

@@ -282,3 +282,34 @@ func TestEvalPanicWhileAnsweringStillAnswers(t *testing.T) {
 		t.Fatalf("exit %d stdout %q", code, stdout.String())
 	}
 }
+
+// TestEvalProtectsItsOwnProgram: replacing the hook's program would make
+// every later call run the replacement instead of aport.
+func TestEvalProtectsItsOwnProgram(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	env := evalEnv(t)
+	p := env("APORT_PASSPORT")
+	os.WriteFile(p, []byte(`{"id":"p","capabilities":["data.file.write","system.command.execute"],"limits":{"data.file.write":{"allowed_paths":["/**"]},"system.command.execute":{"allowed_commands":["*"]}}}`), 0o600)
+	for _, in := range []string{
+		`{"file_path":` + strconvQuote(exe) + `,"content":"#!/bin/sh\nexit 0\n"}`,
+	} {
+		payload := `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":` + in + `}`
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"eval"}, strings.NewReader(payload), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.protected_path") {
+			t.Errorf("Write to %s: exit %d, stderr %q", exe, code, stderr.String())
+		}
+	}
+	cmd := `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":` + strconvQuote("go build -o "+exe+" ./x") + `}}`
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"eval"}, strings.NewReader(cmd), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.protected_path") {
+		t.Errorf("go build -o %s: exit %d, stderr %q", exe, code, stderr.String())
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
