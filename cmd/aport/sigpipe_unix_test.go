@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestE2EEvalBrokenPipe runs aport eval as its own process with stdout or
@@ -73,5 +74,43 @@ func TestE2EEvalBrokenPipe(t *testing.T) {
 				t.Fatalf("stdout %q, want the host's deny answer", out.String())
 			}
 		})
+	}
+}
+
+// TestEvalFIFOsInPlaceOfFilesDoNotBlock: a FIFO in the passport's place is
+// a prompt, audited deny; one in the break-glass file's place is no window.
+// Neither waits for the deadline.
+func TestEvalFIFOsInPlaceOfFilesDoNotBlock(t *testing.T) {
+	old := evalDeadline
+	evalDeadline = 10 * time.Second
+	defer func() { evalDeadline = old }()
+	env := evalEnv(t)
+	pp := env("APORT_PASSPORT")
+	good, _ := os.ReadFile(pp)
+	os.Remove(pp)
+	if err := syscall.Mkfifo(pp, 0o600); err != nil {
+		t.Skip(err)
+	}
+	start := time.Now()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+	if code != 2 || !strings.Contains(stderr.String(), "not a regular file") || time.Since(start) > 5*time.Second {
+		t.Fatalf("FIFO passport: exit %d after %s, stderr %q", code, time.Since(start), stderr.String())
+	}
+	if b, _ := os.ReadFile(env("APORT_AUDIT_LOG")); !bytes.Contains(b, []byte(`"reason":"oap.passport_invalid"`)) {
+		t.Fatalf("FIFO passport: not audited: %q", b)
+	}
+	os.Remove(pp)
+	os.WriteFile(pp, good, 0o600)
+	os.MkdirAll(env("APORT_STATE_DIR"), 0o700)
+	if err := syscall.Mkfifo(filepath.Join(env("APORT_STATE_DIR"), "breakglass.json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	stdout.Reset()
+	stderr.Reset()
+	code = run([]string{"eval"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+	if code != 0 || time.Since(start) > 5*time.Second {
+		t.Fatalf("FIFO break-glass file: exit %d after %s, stderr %q", code, time.Since(start), stderr.String())
 	}
 }

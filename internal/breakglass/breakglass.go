@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aporthq/aport/internal/atomicfile"
+	"github.com/aporthq/aport/internal/fsx"
 )
 
 // FileName is the window's file inside the state directory.
@@ -125,7 +126,7 @@ func Expire(stateDir string, now time.Time) *Window {
 // error wrapping ErrCorrupt, with false.
 func Active(stateDir string, now time.Time) (*Window, bool, error) {
 	p := Path(stateDir)
-	f, err := os.Open(p)
+	f, err := fsx.OpenRegular(p, os.O_RDONLY, 0) // a FIFO here must not block every call
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}

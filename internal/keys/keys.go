@@ -43,6 +43,8 @@ import (
 	"time"
 
 	"filippo.io/edwards25519"
+
+	"github.com/aporthq/aport/internal/fsx"
 )
 
 const (
@@ -422,14 +424,14 @@ func DecodeBase64(s string) ([]byte, error) {
 func readSmall(path string) ([]byte, error) {
 	// Opened without blocking, and only a regular file is read: a FIFO in
 	// place of a key would otherwise hang the caller.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := fsx.OpenRegular(path, os.O_RDONLY, 0)
+	if errors.Is(err, fsx.ErrNotRegular) {
+		return nil, fmt.Errorf("read key %s: not a regular file", path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read key: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("read key %s: not a regular file", path)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("read key %s: %w", path, err)

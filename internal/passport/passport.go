@@ -24,6 +24,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/gowebpki/jcs"
 
+	"github.com/aporthq/aport/internal/fsx"
 	"github.com/aporthq/aport/internal/jsonx"
 	"github.com/aporthq/aport/internal/urlx"
 	"github.com/aporthq/aport/packs"
@@ -192,14 +193,15 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // LoadFile reads and validates a passport file.
 func LoadFile(path string) (*Passport, error) {
-	f, err := os.Open(path)
+	// never blocks: a FIFO in the passport's place is refused at once
+	f, err := fsx.OpenRegular(path, os.O_RDONLY, 0)
+	if errors.Is(err, fsx.ErrNotRegular) {
+		return nil, &Error{Source: path, Err: fmt.Errorf("not a regular file")}
+	}
 	if err != nil {
 		return nil, &Error{Source: path, NotFound: errors.Is(err, os.ErrNotExist), Err: fmt.Errorf("cannot read: %w", err)}
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
-		return nil, &Error{Source: path, Err: fmt.Errorf("not a regular file")}
-	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, &Error{Source: path, Err: fmt.Errorf("cannot read: %w", err)}

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/aporthq/aport/internal/atomicfile"
+	"github.com/aporthq/aport/internal/fsx"
 )
 
 // Defaults for zero Options fields.
@@ -303,7 +304,7 @@ func CachePath(dir, rawURL string) string {
 // it cannot be used (unreadable, another URL, empty): the registry is then
 // asked, and without it Load fails.
 func readCache(path, name string) *cacheEntry {
-	f, err := os.Open(path)
+	f, err := fsx.OpenRegular(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil
 	}
