@@ -1249,3 +1249,52 @@ func TestRedactLargeInput(t *testing.T) {
 		t.Fatalf("Redact of an indented input = %.200s", got)
 	}
 }
+
+// TestParseRefusesUnstorableInputCheaply: a forged line whose input has
+// more keys than Append ever stores is refused before it is canonicalised
+// (which took about 19 s for a 1 MB input of keys), and Append stores a
+// note in place of such an input.
+func TestParseRefusesUnstorableInputCheaply(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{`)
+	for i := range 60000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"k%07d":0`, i)
+	}
+	b.WriteString(`}`)
+	line := `{"agent_id":"x","decision":"allow","hash":"sha256:` + strings.Repeat("0", 64) + `","input":` + b.String() + `,"seq":1}`
+	start := time.Now()
+	if _, err := Parse([]byte(line)); err == nil {
+		t.Fatal("Parse accepted an input larger than any Append writes")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Parse took %s", d)
+	}
+	many := make(map[string]int, MaxCanonicalKeys+1)
+	for i := range MaxCanonicalKeys + 1 {
+		many[fmt.Sprintf("k%d", i)] = i
+	}
+	raw, _ := json.Marshal(many)
+	if len(raw) > MaxInputBytes {
+		t.Fatalf("test input of %d bytes is over the size bound", len(raw))
+	}
+	small := `{"agent_id":"x","decision":"allow","hash":"sha256:` + strings.Repeat("0", 64) + `","input":` + string(raw) + `,"seq":1}`
+	if _, err := Parse([]byte(small)); err == nil {
+		t.Fatal("Parse accepted an input with more keys than Append stores")
+	}
+	l := newTestLog(t)
+	ev := sampleEvent(1)
+	ev.Input = raw
+	if err := Append(l.opt, ev); err != nil {
+		t.Fatal(err)
+	}
+	got := l.lines(t)[0]
+	if !bytes.Contains(got, []byte(`"omitted":"input with more than 4096 object keys`)) {
+		t.Fatalf("stored: %.300s", got)
+	}
+	if _, err := Verify(l.opt.Path, l.pubs, 1); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -233,6 +233,9 @@ func canonicalInput(in json.RawMessage) json.RawMessage {
 	if len(in) > MaxInputBytes {
 		return omitted(len(in))
 	}
+	if !storable(in) {
+		return json.RawMessage(fmt.Sprintf(`{"bytes":%d,"omitted":"input with more than %d object keys or nested more than %d deep"}`, len(in), MaxCanonicalKeys, MaxCanonicalDepth))
+	}
 	c, err := jcs.Transform(in)
 	if err != nil {
 		// Not JSON: keep it as a string.
@@ -255,6 +258,9 @@ func Parse(line []byte) (*Event, error) {
 		return nil, fmt.Errorf("not a JSON event: %w", err)
 	}
 	if len(e.Input) > 0 {
+		if !storable(e.Input) {
+			return &e, errNotCanonical // Append never writes it; canonicalising it may be slow
+		}
 		c, err := jcs.Transform(e.Input)
 		if err != nil || !bytes.Equal(c, e.Input) {
 			return &e, errNotCanonical
@@ -269,6 +275,9 @@ func Parse(line []byte) (*Event, error) {
 // verbatim reports whether the event's canonical form is the line.
 func (e *Event) verbatim(line []byte) bool {
 	if len(e.Input) > 0 {
+		if !storable(e.Input) {
+			return false
+		}
 		c, err := jcs.Transform(e.Input)
 		if err != nil || !bytes.Equal(c, e.Input) {
 			return false
@@ -308,14 +317,23 @@ func RawInputHash(raw []byte) string {
 // the hook parser's limit too.
 const MaxCanonicalDepth = 256
 
-// nestedAtMost reports whether no array or object in b (outside strings) is
-// nested deeper than limit. It does not validate JSON.
 // MaxCanonicalKeys bounds the object keys (counted as colons, a bound from
-// above) of an input that is canonicalised for its hash.
+// above) of an input that is canonicalised for its hash, or stored.
 const MaxCanonicalKeys = 4096
 
+// nestedAtMost reports whether no array or object in b (outside strings) is
+// nested deeper than limit. It does not validate JSON.
 func nestedAtMost(b []byte, limit int) bool {
-	depth, inString := 0, false
+	ok, _ := shape(b, limit, -1)
+	return ok
+}
+
+// shape scans b's structure (outside strings) and reports whether it nests
+// at most depthLimit deep and holds at most keyLimit object keys (counted
+// as colons outside strings; keyLimit < 0: any number), and the keys seen.
+// Both are the same for any spelling of the same JSON.
+func shape(b []byte, depthLimit, keyLimit int) (bool, int) {
+	depth, keys, inString := 0, 0, false
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
@@ -327,13 +345,30 @@ func nestedAtMost(b []byte, limit int) bool {
 			}
 		case c == '"':
 			inString = true
+		case c == ':':
+			if keys++; keyLimit >= 0 && keys > keyLimit {
+				return false, keys
+			}
 		case c == '[' || c == '{':
-			if depth++; depth > limit {
-				return false
+			if depth++; depth > depthLimit {
+				return false, keys
 			}
 		case c == ']' || c == '}':
 			depth--
 		}
 	}
-	return true
+	return true, keys
+}
+
+// storable reports whether an event may carry input as it is: at most
+// MaxInputBytes, MaxCanonicalDepth deep and MaxCanonicalKeys keys, so that
+// canonicalising it, when it is written and every time it is read, stays
+// cheap. Append stores a note in place of anything else, and Parse refuses
+// an event whose input is not storable before canonicalising it.
+func storable(in []byte) bool {
+	if len(in) > MaxInputBytes {
+		return false
+	}
+	ok, _ := shape(in, MaxCanonicalDepth, MaxCanonicalKeys)
+	return ok
 }

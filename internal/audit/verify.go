@@ -173,6 +173,11 @@ type chunk struct {
 
 const chunkLines = 256
 
+// chunkBytes ends a chunk early when its lines are long: a chunk holds at
+// most chunkBytes plus one line (MaxLineBytes), so verify's memory is about
+// (2·workers+3) chunks of 2 MiB whatever the log holds.
+const chunkBytes = 1 << 20
+
 func (v *verifier) segment(path, prevSeg string) error {
 	f, err := openRegular(path, os.O_RDONLY, 0)
 	if err != nil {
@@ -288,7 +293,7 @@ func readChunks(r io.Reader, emit func(*chunk) bool) error {
 		if err == io.EOF {
 			break
 		}
-		if len(c.ends) == chunkLines {
+		if len(c.ends) == chunkLines || len(c.data) >= chunkBytes {
 			if !flush() {
 				return nil
 			}
