@@ -80,8 +80,22 @@ type evalFlags struct {
 }
 
 func parseEvalFlags(args []string, getenv func(string) string) (*evalFlags, error) {
+	f, err := parseEvalFlagsOnce(args, getenv, false)
+	if err != nil {
+		// The call is denied, and its event should still go to the log the
+		// command line names: read the flags again past the unknown ones
+		// (pflag stops at the first), keeping the first error.
+		if g, _ := parseEvalFlagsOnce(args, getenv, true); g != nil {
+			f.audit, f.auditKey, f.auditInput = g.audit, g.auditKey, g.auditInput
+		}
+	}
+	return f, err
+}
+
+func parseEvalFlagsOnce(args []string, getenv func(string) string, skipUnknown bool) (*evalFlags, error) {
 	f := &evalFlags{}
 	fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
+	fs.ParseErrorsAllowlist.UnknownFlags = skipUnknown
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.passport, "passport", defaultPassport(getenv), "")
 	fs.StringVar(&f.host, "host", envOr(getenv, "APORT_HOST", "auto"), "")

@@ -313,3 +313,23 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestEvalBadFlagAuditsToTheNamedLog: a flag error is a deny, audited in the
+// log the command line names even when the bad flag comes before it.
+func TestEvalBadFlagAuditsToTheNamedLog(t *testing.T) {
+	env := evalEnv(t)
+	dir := t.TempDir()
+	log := filepath.Join(dir, "named.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"eval", "--bogus", "--audit", log, "--audit-key", filepath.Join(dir, "k")}, strings.NewReader(searchPayload), &stdout, &stderr, env)
+	if code != 2 || !strings.Contains(stderr.String(), "unknown flag: --bogus") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+	b, err := os.ReadFile(log)
+	if err != nil || !bytes.Contains(b, []byte(`"reason":"oap.invalid_input"`)) {
+		t.Fatalf("named log: %v %q", err, b)
+	}
+	if _, err := os.Stat(env("APORT_AUDIT_LOG")); err == nil {
+		t.Fatal("the default log was written too")
+	}
+}
