@@ -101,7 +101,9 @@ const idempotencyTTL = 7 * 24 * time.Hour
 // one action is written in that transaction too, with the counts it stands
 // for; a denied call commits nothing.
 func evaluateWithState(dir string, p *passport.Passport, call *eval.Call, env eval.Env) (*eval.Decision, error) {
-	st, err := state.Open(dir, 8*time.Second)
+	// two waits at most (the store's lock, then the database's): with the
+	// audit lock's they stay within the call's deadline
+	st, err := state.Open(dir, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("the state store %s cannot be opened (%w); `aport doctor` says how to reset it", dir, err)
 	}
@@ -214,7 +216,23 @@ func (r *evalRun) audit(d *eval.Decision) error {
 	case "full":
 		ev.Input = audit.Redact(r.raw)
 	}
-	return audit.Append(audit.Options{Path: r.flags.audit, KeyPath: r.flags.auditKey}, ev)
+	return audit.Append(audit.Options{Path: r.flags.audit, KeyPath: r.flags.auditKey, LockTimeout: r.auditLockTimeout()}, ev)
+}
+
+// auditLockTimeout is how long the append may wait for the log's lock: its
+// usual 8 s, but never past 3 s before the call's deadline. A lock not had
+// in time fails the append (the call is denied and no event is written)
+// rather than letting the deadline answer deny while an event saying allow
+// is being written.
+func (r *evalRun) auditLockTimeout() time.Duration {
+	d := time.Until(r.now.Add(evalDeadline)) - 3*time.Second
+	switch {
+	case d > 8*time.Second:
+		return 8 * time.Second
+	case d < 100*time.Millisecond:
+		return 100 * time.Millisecond
+	}
+	return d
 }
 
 // inputHash is the event's input_hash: over the canonical form of a payload

@@ -222,49 +222,36 @@ func FuzzEval(f *testing.F) {
 	})
 }
 
-// TestEvalDeadlineWhileAuditHangs: a hang while writing the audit event (the
-// key is a FIFO nobody writes) must not keep the deadline from answering.
-func TestEvalDeadlineWhileAuditHangs(t *testing.T) {
+// TestEvalAuditLockWaitEndsBeforeDeadline: another process holds the audit
+// log's lock for longer than the call has. The append stops waiting before
+// the deadline, so the answer is the audited path's own deny
+// (oap.audit_unavailable) with no event written, never the deadline's
+// answer while an event saying allow may still be written.
+func TestEvalAuditLockWaitEndsBeforeDeadline(t *testing.T) {
 	old := evalDeadline
-	evalDeadline = 300 * time.Millisecond
+	evalDeadline = 2 * time.Second
 	defer func() { evalDeadline = old }()
 	env := evalEnv(t)
-	// another process holds the audit log's lock: the append waits for it
 	unlock, err := filelock.Acquire(audit.LockPath(env("APORT_AUDIT_LOG")), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer unlock()
 	var stdout, stderr bytes.Buffer
-	done := make(chan int, 1)
-	go func() {
-		done <- run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
-	}()
-	var code int
-	select {
-	case code = <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no answer 10 s after a 300 ms deadline")
-	}
-	gotOut, gotErr := stdout.String(), stderr.String()
-	// release the lock, and let the append that was waiting finish before
-	// the directory is removed (in a real run the process has exited by then)
-	unlock()
-	logPath := env("APORT_AUDIT_LOG")
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(audit.HeadPath(logPath)); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if again, err := filelock.Acquire(audit.LockPath(logPath), 5*time.Second); err == nil {
-		again()
-	}
+	start := time.Now()
+	code := run([]string{"eval", "--host", "cursor"}, strings.NewReader(searchPayload), &stdout, &stderr, env)
 	var out map[string]any
-	if code != 2 || json.Unmarshal([]byte(gotOut), &out) != nil || out["permission"] != "deny" {
-		t.Fatalf("exit %d stdout %q", code, gotOut)
+	if code != 2 || json.Unmarshal(stdout.Bytes(), &out) != nil || out["permission"] != "deny" {
+		t.Fatalf("exit %d stdout %q", code, stdout.String())
 	}
-	if !strings.Contains(gotErr, "could not decide within") {
-		t.Fatalf("stderr %q", gotErr)
+	if !strings.Contains(stderr.String(), "oap.audit_unavailable") || strings.Contains(stderr.String(), "could not decide within") {
+		t.Fatalf("stderr %q", stderr.String())
+	}
+	if d := time.Since(start); d >= evalDeadline {
+		t.Fatalf("answered after %s, at the deadline", d)
+	}
+	if b, _ := os.ReadFile(env("APORT_AUDIT_LOG")); len(b) > 0 {
+		t.Fatalf("an event was written: %q", b)
 	}
 }
 
@@ -331,5 +318,23 @@ func TestEvalBadFlagAuditsToTheNamedLog(t *testing.T) {
 	}
 	if _, err := os.Stat(env("APORT_AUDIT_LOG")); err == nil {
 		t.Fatal("the default log was written too")
+	}
+}
+
+// TestAuditLockTimeoutWithinDeadline: the waits of one call add up to less
+// than its deadline, so the deadline never answers while an event is being
+// written.
+func TestAuditLockTimeoutWithinDeadline(t *testing.T) {
+	r := &evalRun{now: time.Now()}
+	if d := r.auditLockTimeout(); d != 8*time.Second {
+		t.Errorf("fresh call: %s, want 8s", d)
+	}
+	r.now = time.Now().Add(-12 * time.Second) // 12 s spent (the state store's waits)
+	if d := r.auditLockTimeout(); d > 5*time.Second || d < 4*time.Second {
+		t.Errorf("12 s into the call: %s, want about 5s", d)
+	}
+	r.now = time.Now().Add(-19 * time.Second)
+	if d := r.auditLockTimeout(); d != 100*time.Millisecond {
+		t.Errorf("19 s into the call: %s, want 100ms", d)
 	}
 }
