@@ -242,8 +242,15 @@ func quickHost(args []string, getenv func(string) string) string {
 // still running (used when it hangs, or when answering panicked): no audit
 // event can be written safely. If the evaluation has already answered, its
 // exit code stands.
+//
+// Nothing here may block for long: this is the answer given when something
+// else is stuck, and a hook that never exits lets the tool run. If the
+// evaluation holds the answer (its stdout write is blocked), the exit code
+// alone denies; the stderr line is given a second at most.
 func (r *evalRun) answerBare(d *eval.Decision, host string) int {
-	r.answered.Lock()
+	if !lockWithin(&r.answered, time.Second) {
+		return 2
+	}
 	defer r.answered.Unlock()
 	if r.done {
 		return r.code
@@ -252,11 +259,37 @@ func (r *evalRun) answerBare(d *eval.Decision, host string) int {
 	var out bytes.Buffer
 	_ = hooks.Encode(&out, host, d)
 	_, _ = r.stdout.Write(out.Bytes())
-	func() {
-		defer func() { _ = recover() }() // stderr is best effort here
-		fmt.Fprintln(r.stderr, hooks.Summary(d))
-	}()
+	writeWithin(r.stderr, hooks.Summary(d)+"\n", time.Second)
 	return 2
+}
+
+// lockWithin takes mu if it can within d.
+func lockWithin(mu *sync.Mutex, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for !mu.TryLock() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// writeWithin writes s to w, waiting at most d: a host that does not read
+// stderr must not keep the hook from exiting.
+func writeWithin(w io.Writer, s string, d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { _ = recover() }() // best effort
+		_, _ = io.WriteString(w, s)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
 }
 
 func (r *evalRun) main(args []string, stdin io.Reader) int {
@@ -516,7 +549,7 @@ func (r *evalRun) answer(d *eval.Decision) int {
 		// this exit code, 2.
 		d = r.unanswered(d, werr, audited)
 	}
-	fmt.Fprintln(r.stderr, hooks.Summary(d))
+	writeWithin(r.stderr, hooks.Summary(d)+"\n", time.Second)
 	return 2
 }
 

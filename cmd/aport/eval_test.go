@@ -338,3 +338,32 @@ func TestAuditLockTimeoutWithinDeadline(t *testing.T) {
 		t.Errorf("19 s into the call: %s, want 100ms", d)
 	}
 }
+
+// blockingWriter never returns from Write: a host that does not read stderr.
+type blockingWriter struct{ ch chan struct{} }
+
+func (b blockingWriter) Write(p []byte) (int, error) { <-b.ch; return len(p), nil }
+
+// TestEvalExitsWhenStderrBlocks: with --explain (written to stderr before
+// the answer) and a stderr nobody reads, the deadline still answers deny and
+// the call ends: a hook that never exits lets the tool run.
+func TestEvalExitsWhenStderrBlocks(t *testing.T) {
+	old := evalDeadline
+	evalDeadline = 300 * time.Millisecond
+	defer func() { evalDeadline = old }()
+	stuck := blockingWriter{make(chan struct{})}
+	defer close(stuck.ch)
+	var stdout bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"eval", "--explain"}, strings.NewReader(searchPayload), &stdout, stuck, evalEnv(t))
+	}()
+	select {
+	case code := <-done:
+		if code != 2 || !strings.Contains(stdout.String(), `"deny"`) {
+			t.Fatalf("exit %d stdout %q", code, stdout.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10 s after a 300 ms deadline with stderr blocked")
+	}
+}

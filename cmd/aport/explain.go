@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/aporthq/aport/internal/eval"
+	"github.com/aporthq/aport/internal/termx"
 )
 
 // writeExplain prints the trace of every check, coloured on a terminal.
@@ -37,39 +38,39 @@ func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
 		} else if capab == "" {
 			capab = "(unknown)"
 		}
-		fmt.Fprintf(&b, "aport: explain: %s %s %s → %s", c.Host, c.Event, c.Tool, capab)
+		fmt.Fprintf(&b, "aport: explain: %s %s %s → %s", safe(c.Host), safe(c.Event), safe(c.Tool), safe(capab))
 		if d.PolicyID != "" {
 			fmt.Fprintf(&b, " [%s]", d.PolicyID)
 		}
 		b.WriteString("\n")
 		if c.Ctx.HasCommand {
-			fmt.Fprintf(&b, "  command: %s\n", c.Ctx.Command)
+			fmt.Fprintf(&b, "  command: %s\n", safe(c.Ctx.Command))
 		}
 		if c.Ctx.HasPath {
-			fmt.Fprintf(&b, "  path:    %s\n", c.Ctx.Path)
+			fmt.Fprintf(&b, "  path:    %s\n", safe(c.Ctx.Path))
 		}
 		if c.Ctx.HasURL {
-			fmt.Fprintf(&b, "  url:     %s %s\n", c.Ctx.Method, redactedURL(c.Ctx.URL))
+			fmt.Fprintf(&b, "  url:     %s %s\n", safe(c.Ctx.Method), safe(redactedURL(c.Ctx.URL)))
 		}
 		if c.Capability == "agent.session.create" {
-			fmt.Fprintf(&b, "  subagent_type: %s\n", c.Ctx.SubagentType)
+			fmt.Fprintf(&b, "  subagent_type: %s\n", safe(c.Ctx.SubagentType))
 		}
-		fmt.Fprintf(&b, "  cwd:     %s\n", c.Cwd)
+		fmt.Fprintf(&b, "  cwd:     %s\n", safe(c.Cwd))
 	} else {
 		fmt.Fprintf(&b, "aport: explain: %s (payload not decoded)\n", r.host)
 	}
 	if r.pp != nil {
-		fmt.Fprintf(&b, "  passport: %s (%s, %s) %s\n", r.pp.ID, r.pp.Source, r.pp.Status, r.pp.Digest())
+		fmt.Fprintf(&b, "  passport: %s (%s, %s) %s\n", safe(r.pp.ID), safe(r.pp.Source), safe(r.pp.Status), r.pp.Digest())
 	}
 	for _, s := range d.Trace {
 		mark := paint("32", "✓")
 		if !s.OK {
 			mark = paint("31", "✗")
 		}
-		fmt.Fprintf(&b, "  %s %-28s %s\n", mark, s.Check, s.Detail)
+		fmt.Fprintf(&b, "  %s %-28s %s\n", mark, safe(s.Check), safe(s.Detail))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(&b, "  • %s\n", n)
+		fmt.Fprintf(&b, "  • %s\n", safe(n))
 	}
 	word := decisionWord(d)
 	switch word {
@@ -83,6 +84,10 @@ func writeExplain(w io.Writer, r *evalRun, d *eval.Decision) {
 	fmt.Fprintf(&b, "aport: decision: %s (%s)\n", word, d.ID)
 	io.WriteString(w, b.String())
 }
+
+// safe shows text from the call (commands, paths, tool names) without
+// letting its control characters act on the terminal.
+func safe(s string) string { return termx.Safe(s, 0) }
 
 // logger is zerolog on stderr, never stdout.
 type logger struct{ zerolog.Logger }

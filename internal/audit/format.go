@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aporthq/aport/internal/termx"
 )
 
 // Human is one event as a line for a terminal: time, decision (or event
@@ -35,7 +37,7 @@ func Human(r Record, color bool) string {
 	if e.Recovered != nil {
 		reason += fmt.Sprintf(" (after recovering %d bytes of a partial write)", e.Recovered.Bytes)
 	}
-	w := fmt.Sprintf("%-7s", word)
+	w := fmt.Sprintf("%-7s", termx.Safe(word, 32))
 	if color {
 		code := "36" // cyan: not a decision
 		switch e.Decision {
@@ -51,5 +53,7 @@ func Human(r Record, color bool) string {
 		}
 		w = "\x1b[" + code + "m" + w + "\x1b[0m"
 	}
-	return strings.TrimRight(fmt.Sprintf("%s  %s  %-24s  %s", ts, w, what, reason), " ")
+	// the tool name and reason come from the payload (an MCP server names
+	// its tools): no control character reaches the terminal
+	return strings.TrimRight(fmt.Sprintf("%s  %s  %-24s  %s", termx.Safe(ts, 64), w, termx.Safe(what, 256), termx.Safe(reason, 1024)), " ")
 }

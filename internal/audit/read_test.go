@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -80,5 +81,15 @@ func TestFollow(t *testing.T) {
 	}
 	if segs, _ := Segments(l.opt.Path); len(segs) == 0 {
 		t.Fatal("the log did not rotate while followed")
+	}
+}
+
+// TestHumanIsSafeForTerminals: audit tail and show print the tool and reason
+// of events; escape sequences in them are shown, not obeyed.
+func TestHumanIsSafeForTerminals(t *testing.T) {
+	e := &Event{TS: "2026-12-08T01:00:00Z", Decision: "deny", Tool: "x\x1b]52;c;ZWNobw==\a\x1b[2J\x1b[32mFAKE allow", Reason: "oap.tool_not_allowed\x9b"}
+	s := Human(Record{Event: e}, false)
+	if strings.ContainsAny(s, "\x1b\a") || strings.Contains(s, "\x9b") || !strings.Contains(s, `\x1b[2J`) {
+		t.Fatalf("Human = %q", s)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/aporthq/aport/internal/eval"
+	"github.com/aporthq/aport/internal/termx"
 	"github.com/aporthq/aport/packs"
 )
 
@@ -93,7 +94,19 @@ var genericAliases = map[string]string{
 }
 
 func encodeGeneric(d *eval.Decision) []byte {
-	b, err := json.Marshal(d)
+	c := *d
+	c.Reasons = make([]eval.Reason, len(d.Reasons))
+	for i, r := range d.Reasons {
+		c.Reasons[i] = eval.Reason{Code: r.Code, Message: termx.Safe(r.Message, MaxSummary)}
+	}
+	c.Notes = make([]string, len(d.Notes))
+	for i, n := range d.Notes {
+		c.Notes[i] = termx.Safe(n, MaxSummary)
+	}
+	if len(c.Notes) == 0 {
+		c.Notes = nil
+	}
+	b, err := json.Marshal(&c)
 	if err != nil {
 		return []byte(`{"allow":false,"reasons":[{"code":"oap.evaluator_error","message":"the decision could not be encoded"}]}` + "\n")
 	}

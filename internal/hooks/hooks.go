@@ -14,6 +14,7 @@ import (
 
 	"github.com/aporthq/aport/internal/eval"
 	"github.com/aporthq/aport/internal/jsonx"
+	"github.com/aporthq/aport/internal/termx"
 )
 
 // Host names.
@@ -143,8 +144,14 @@ func Summary(d *eval.Decision) string {
 	if d.Breakglass {
 		s = "break-glass window open: " + s
 	}
-	return "aport: " + s
+	// tool names and commands come from the agent or an MCP server: no
+	// control character reaches a terminal, and the line stays small enough
+	// that a host that reads late cannot block the write
+	return termx.Safe("aport: "+s, MaxSummary)
 }
+
+// MaxSummary bounds the reason line in bytes.
+const MaxSummary = 4096
 
 // str reads a string field; ok is false when absent or not a string.
 func str(m map[string]json.RawMessage, k string) (string, bool) {

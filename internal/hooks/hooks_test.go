@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aporthq/aport/internal/eval"
@@ -322,5 +323,16 @@ func TestSearchRoot(t *testing.T) {
 		if c.Ctx.Path != tc.want || !c.Ctx.SearchRoot || c.Capability != "data.file.read" {
 			t.Errorf("%s %s: path %q searchRoot %v, want %q", tc.tool, tc.input, c.Ctx.Path, c.Ctx.SearchRoot, tc.want)
 		}
+	}
+}
+
+// TestSummaryIsSafeForTerminals: a tool name chosen by an MCP server reaches
+// stderr and the host through the reason: no control character gets
+// through, and a huge name is cut.
+func TestSummaryIsSafeForTerminals(t *testing.T) {
+	d := &eval.Decision{Reasons: []eval.Reason{{Code: "oap.tool_not_allowed", Message: "tool x\x1b]52;c;ZWNobw==\a\x1b[2J is not allowed " + strings.Repeat("y", 10000)}}}
+	s := Summary(d)
+	if strings.ContainsAny(s, "\x1b\a") || !strings.Contains(s, `\x1b]52`) || len(s) > MaxSummary {
+		t.Fatalf("Summary = %.200q (%d bytes)", s, len(s))
 	}
 }
