@@ -51,7 +51,7 @@ func decodeClaude(m Payload) (*eval.Call, error) {
 	switch tool {
 	case "Bash":
 		c.Capability = "system.command.execute"
-		err = setCommand(c, in, where)
+		err = setCommand(c, in, where, false)
 	case "Read", "NotebookRead":
 		c.Capability = "data.file.read"
 		err = setPath(c, in, where, "file_path", "notebook_path")

@@ -61,7 +61,7 @@ func cursorEvent(c *eval.Call, m Payload) (*eval.Call, error) {
 		c.Tool = "Shell"
 		c.Capability = "system.command.execute"
 		c.Input = m["command"]
-		if err := setCommand(c, m, "payload"); err != nil {
+		if err := setCommand(c, m, "payload", true); err != nil {
 			return nil, err
 		}
 		return c, nil
@@ -96,7 +96,7 @@ func cursorTool(c *eval.Call, m Payload) (*eval.Call, error) {
 	switch {
 	case tool == "Shell":
 		c.Capability = "system.command.execute"
-		err = setCommand(c, in, where)
+		err = setCommand(c, in, where, true)
 	case tool == "Read":
 		c.Capability = "data.file.read"
 		err = setPath(c, in, where, "file_path", "path", "target_file")

@@ -48,7 +48,7 @@ func decodeGeneric(m Payload) (*eval.Call, error) {
 	const where = "input"
 	switch tool {
 	case "system.command.execute":
-		err = setCommand(c, in, where)
+		err = setCommand(c, in, where, false)
 	case "data.file.read":
 		err = setPath(c, in, where, "file_path", "path")
 	case "data.file.write":

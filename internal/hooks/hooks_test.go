@@ -336,3 +336,28 @@ func TestSummaryIsSafeForTerminals(t *testing.T) {
 		t.Fatalf("Summary = %.200q (%d bytes)", s, len(s))
 	}
 }
+
+// TestClaudeBashIgnoresWorkingDirectory: Claude Code runs Bash in the
+// session's cwd; a working_directory in the tool input (which the model
+// writes) must not move where aport resolves the command's paths. Cursor's
+// Shell tool does run there.
+func TestClaudeBashIgnoresWorkingDirectory(t *testing.T) {
+	m, err := ParsePayload([]byte(`{"session_id":"s","cwd":"/home/dev/demo","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"cat keys/audit.ed25519","working_directory":"/tmp"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(Claude, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Cwd != "/home/dev/demo" {
+		t.Fatalf("cwd %q, want the session's", c.Cwd)
+	}
+	m, err = ParsePayload([]byte(`{"conversation_id":"c","generation_id":"g","hook_event_name":"preToolUse","cwd":"/home/dev/demo","workspace_roots":["/home/dev/demo"],"tool_name":"Shell","tool_input":{"command":"ls","working_directory":"/home/dev/demo/sub"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = Decode(Cursor, m); err != nil || c.Cwd != "/home/dev/demo/sub" {
+		t.Fatalf("Cursor Shell: cwd %q, %v", c.Cwd, err)
+	}
+}

@@ -12,7 +12,12 @@ import (
 // The shared mapping from the tool inputs that Claude Code and Cursor send to
 // the typed context the packs read.
 
-func setCommand(c *eval.Call, in map[string]json.RawMessage, where string) error {
+// setCommand reads a shell call's command and timeout, and, when
+// workingDir is set (Cursor's Shell tool runs its command there), the
+// working_directory the command runs in. Elsewhere the field is ignored: the
+// host runs the command in the session's cwd whatever the input says, so
+// the input must not move where aport resolves paths.
+func setCommand(c *eval.Call, in map[string]json.RawMessage, where string, workingDir bool) error {
 	cmd, ok, err := strictStr(in, "command", where)
 	if err != nil {
 		return err
@@ -24,6 +29,9 @@ func setCommand(c *eval.Call, in map[string]json.RawMessage, where string) error
 			return inputErr("%s.timeout must be a number of milliseconds", where)
 		}
 		c.Ctx.TimeoutMS, c.Ctx.HasTimeout = int64(math.Ceil(f)), true
+	}
+	if !workingDir {
+		return nil
 	}
 	if wd, ok, err := strictStr(in, "working_directory", where); err != nil {
 		return err
