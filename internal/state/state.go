@@ -263,15 +263,22 @@ func syncDir(dir string) error {
 // timeout (waiters queue in the kernel; see internal/filelock).
 func (s *Store) lock() (func() error, error) {
 	path := filepath.Join(s.dir, LockFile)
-	unlock, err := filelock.Acquire(path, s.lockTimeout)
+	unlock, locked, err := filelock.AcquireStat(path, s.lockTimeout)
 	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		if merr := os.MkdirAll(s.dir, 0o700); merr != nil {
 			return nil, fmt.Errorf("state: creating the state directory: %w", merr)
 		}
-		unlock, err = filelock.Acquire(path, s.lockTimeout)
+		unlock, locked, err = filelock.AcquireStat(path, s.lockTimeout)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state: locking %s: %w", path, err)
+	}
+	// The database takes its own lock on state.db: if the lock file is that
+	// file under a second name (a hard link or a symlink), it would wait on
+	// this lock until its timeout.
+	if db, err := os.Stat(filepath.Join(s.dir, DataFile)); err == nil && os.SameFile(db, locked) {
+		unlock()
+		return nil, fmt.Errorf("state: the lock file %s is the database %s under another name (a link), so the store cannot be locked; remove the lock file (rm %s) and the next call makes a new one", path, DataFile, path)
 	}
 	return unlock, nil
 }

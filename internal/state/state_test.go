@@ -825,3 +825,34 @@ func BenchmarkFreshProcess(b *testing.B) {
 		}
 	}
 }
+
+// TestLockFileLinkedToDatabase: a lock file that is state.db under another
+// name (hard link or symlink) would make the database's own lock wait on it
+// until the timeout; it is refused at once, with what to do.
+func TestLockFileLinkedToDatabase(t *testing.T) {
+	for _, link := range []func(old, new string) error{os.Link, os.Symlink} {
+		s := open(t)
+		update(t, s, func(tx *Tx) { tx.Record("k", time.Hour, t0) })
+		lock, db := filepath.Join(s.dir, LockFile), filepath.Join(s.dir, DataFile)
+		if err := os.Remove(lock); err != nil {
+			t.Fatal(err)
+		}
+		if err := link(db, lock); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := s.Update(func(tx *Tx) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "under another name") {
+			t.Fatalf("Update = %v", err)
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("refused after %s", d)
+		}
+		os.Remove(lock)
+		update(t, s, func(tx *Tx) {
+			if n := tx.Count("k", time.Hour, t0); n != 1 {
+				t.Errorf("Count = %d after the lock file was removed", n)
+			}
+		})
+	}
+}
