@@ -130,11 +130,35 @@ func tailFile(path string, n int) ([]Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	// Read backwards until n+1 newlines are in hand (or the start).
-	size := st.Size()
-	var buf []byte
-	off := size
-	for off > 0 && bytes.Count(buf, []byte{'\n'}) <= n {
+	// Read backwards in steps, cutting lines as their newlines appear, until
+	// n lines are in hand or the file's start: the time is linear in what is
+	// read. A line longer than any event is not kept, only noted, so what is
+	// held stays within n lines of MaxLineBytes.
+	var newestFirst []Record
+	var pieces [][]byte // the line being cut, newest piece first
+	length, tooLong, atEnd := 0, false, true
+	emit := func() {
+		if tooLong {
+			newestFirst = append(newestFirst, Record{Segment: path}) // not an event
+		} else {
+			line := make([]byte, 0, length)
+			for i := len(pieces) - 1; i >= 0; i-- {
+				line = append(line, pieces[i]...)
+			}
+			// Line numbers are not known without reading the whole file;
+			// Tail leaves them 0.
+			newestFirst = append(newestFirst, record(path, 0, line))
+		}
+		pieces, length, tooLong = nil, 0, false
+	}
+	add := func(b []byte) {
+		if length += len(b); length > MaxLineBytes {
+			tooLong, pieces = true, nil
+		} else if !tooLong && len(b) > 0 {
+			pieces = append(pieces, b)
+		}
+	}
+	for off := st.Size(); off > 0 && len(newestFirst) < n; {
 		step := int64(64 << 10)
 		if off < step {
 			step = off
@@ -143,28 +167,40 @@ func tailFile(path string, n int) ([]Record, error) {
 		if _, err := f.ReadAt(b, off-step); err != nil && err != io.EOF {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
-		buf = append(b, buf...)
 		off -= step
-	}
-	buf = bytes.TrimSuffix(buf, []byte{'\n'})
-	lines := bytes.Split(buf, []byte{'\n'})
-	if off > 0 { // the first piece is the end of an earlier line
-		lines = lines[1:]
-	}
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	// Line numbers are not known without reading the whole file; Tail
-	// leaves them 0.
-	out := make([]Record, 0, len(lines))
-	for _, l := range lines {
-		if len(l) == 0 && size == 0 {
-			continue
+		end := len(b)
+		for i := len(b) - 1; i >= 0 && len(newestFirst) < n; i-- {
+			if b[i] != '\n' {
+				continue
+			}
+			add(b[i+1 : end])
+			end = i
+			if atEnd && length == 0 && !tooLong {
+				atEnd = false // the newline that ends the file ends the last line
+				continue
+			}
+			atEnd = false
+			emit()
 		}
-		out = append(out, record(path, 0, l))
+		if len(newestFirst) < n {
+			add(b[:end])
+			if end > 0 {
+				atEnd = false
+			}
+			if off == 0 && (length > 0 || tooLong) {
+				emit() // the file's first line
+			}
+		}
+	}
+	out := make([]Record, len(newestFirst))
+	for i, r := range newestFirst {
+		out[len(out)-1-i] = r
 	}
 	return out, nil
 }
+
+// followStep bounds what Follow reads from the log at one poll.
+const followStep = 4 << 20
 
 // Follow calls fn for each line appended to the live log after its current
 // end, until ctx is done, polling every interval. It notices rotation (the
@@ -179,6 +215,7 @@ func Follow(ctx context.Context, path string, interval time.Duration, fn func(Re
 	}
 	var ino os.FileInfo = st
 	var partial []byte
+	skipping := false
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -192,7 +229,7 @@ func Follow(ctx context.Context, path string, interval time.Duration, fn func(Re
 			continue
 		}
 		if ino != nil && !os.SameFile(ino, st) || st.Size() < off {
-			off, partial = 0, nil // rotated: the new file starts over
+			off, partial, skipping = 0, nil, false // rotated: the new file starts over
 		}
 		ino = st
 		if st.Size() == off {
@@ -202,11 +239,22 @@ func Follow(ctx context.Context, path string, interval time.Duration, fn func(Re
 		if err != nil {
 			continue
 		}
-		b := make([]byte, st.Size()-off)
+		want := st.Size() - off
+		if want > followStep {
+			want = followStep // the rest at the next polls
+		}
+		b := make([]byte, want)
 		n, _ := f.ReadAt(b, off)
 		f.Close()
 		b = b[:n]
 		off += int64(n)
+		if skipping { // the rest of a line too long to be an event
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				continue
+			}
+			b, skipping = b[i+1:], false
+		}
 		b = append(partial, b...)
 		for {
 			i := bytes.IndexByte(b, '\n')
@@ -219,5 +267,12 @@ func Follow(ctx context.Context, path string, interval time.Duration, fn func(Re
 			b = b[i+1:]
 		}
 		partial = append([]byte(nil), b...)
+		if len(partial) > MaxLineBytes {
+			// not an event: say so once, and drop it up to its newline
+			if !fn(Record{Segment: path}) {
+				return nil
+			}
+			partial, skipping = nil, true
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -91,5 +93,99 @@ func TestHumanIsSafeForTerminals(t *testing.T) {
 	s := Human(Record{Event: e}, false)
 	if strings.ContainsAny(s, "\x1b\a") || strings.Contains(s, "\x9b") || !strings.Contains(s, `\x1b[2J`) {
 		t.Fatalf("Human = %q", s)
+	}
+}
+
+// TestTailSkipsOverlongLines: a line longer than any event (a hostile or
+// damaged log) is noted as not an event and not held; the lines around it
+// still come back, in order, and a huge line costs time linear in its size.
+func TestTailSkipsOverlongLines(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 2)
+	f, err := os.OpenFile(l.opt.Path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte(strings.Repeat("x", 3*MaxLineBytes) + "\n"))
+	f.Close()
+	l.appendN(t, 0)
+	good := l.lines(t)[:2]
+	f, _ = os.OpenFile(l.opt.Path, os.O_APPEND|os.O_WRONLY, 0)
+	f.Write(append(bytes.TrimSuffix(append([]byte(nil), good[1]...), []byte("\n")), '\n')) // a copy of an event after it
+	f.Close()
+	start := time.Now()
+	recs, err := Tail(l.opt.Path, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("Tail took %s", d)
+	}
+	if len(recs) != 4 || recs[0].Event == nil || recs[0].Event.Seq != 1 || recs[1].Event == nil ||
+		recs[2].Event != nil || recs[2].Raw != nil || recs[3].Event == nil {
+		for _, r := range recs {
+			t.Logf("event %v raw %d bytes", r.Event != nil, len(r.Raw))
+		}
+		t.Fatalf("Tail returned %d records", len(recs))
+	}
+	recs, _ = Tail(l.opt.Path, 1)
+	if len(recs) != 1 || recs[0].Event == nil {
+		t.Fatalf("Tail -n 1: %d records", len(recs))
+	}
+}
+
+// TestFollowSkipsOverlongLines: a line growing past MaxLineBytes is reported
+// once as not an event and not held; following goes on after its newline.
+func TestFollowSkipsOverlongLines(t *testing.T) {
+	l := newTestLog(t)
+	l.appendN(t, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	var got []string
+	done := make(chan error, 1)
+	go func() {
+		done <- Follow(ctx, l.opt.Path, 5*time.Millisecond, func(r Record) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case r.Event != nil:
+				got = append(got, fmt.Sprint(r.Event.Seq))
+			default:
+				got = append(got, fmt.Sprintf("?%d", len(r.Raw)))
+			}
+			return true
+		})
+	}()
+	time.Sleep(30 * time.Millisecond)
+	f, err := os.OpenFile(l.opt.Path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // grows over several polls
+		f.Write([]byte(strings.Repeat("x", MaxLineBytes)))
+		time.Sleep(20 * time.Millisecond)
+	}
+	ev := l.lines(t)[0]
+	f.Write([]byte("\n"))
+	f.Write(bytes.TrimSuffix(ev, []byte("\n")))
+	f.Write([]byte("\n"))
+	f.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if s := fmt.Sprint(got); s != "[?0 1]" {
+		t.Fatalf("followed %s, want [?0 1]", s)
 	}
 }
