@@ -86,7 +86,10 @@ func TestFileReadPack(t *testing.T) {
 		{name: "denied extension", limit: `{"denied_extensions":[".exe"]}`, call: readCall("bin/a.EXE"), want: "oap.extension_not_allowed"},
 		{name: "search root skips extensions", limit: `{"allowed_extensions":["go"]}`, call: searchCall("Grep", "src"), want: "oap.allowed", allow: true},
 		{name: "search root is checked", limit: src, call: searchCall("Glob", "/etc"), want: "oap.path_not_allowed"},
-		{name: "search root in ssh", call: searchCall("Grep", "~/.ssh"), want: "oap.path_denied"},
+		// Grep reads the keys below its root: self-protection, before the secret list
+		{name: "search root in ssh", call: searchCall("Grep", "~/.ssh"), want: "oap.protected_path"},
+		{name: "search root above ssh", call: searchCall("Grep", "~"), want: "oap.protected_path"},
+		{name: "glob root in ssh", call: searchCall("Glob", "~/.ssh"), want: "oap.path_denied"},
 
 		{name: "NUL byte", call: readCall("a\x00b"), want: "oap.invalid_context"},
 		{name: "other user's home", call: readCall("~root/.bashrc"), want: "oap.invalid_context"},
