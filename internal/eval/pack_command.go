@@ -45,6 +45,7 @@ func checkCommand(k *check) {
 	if k.env.Protect != nil {
 		env.Protected = k.env.Protect.Protected
 		env.Secret = k.env.Protect.Secret
+		env.Own, env.Secrets = k.env.Protect.Known()
 	}
 	res := shell.Check(x.Command, pol, env)
 	for _, t := range res.Trace {

@@ -173,6 +173,19 @@ func (p *Protector) SecretWithin(root string) bool {
 	return false
 }
 
+// Known lists aport's own files and directories (the passport, $APORT_HOME,
+// the audit log, the keys, the state, the program) and the private keys, as
+// given and with symlinks resolved: for checks that only know the end of a
+// path.
+func (p *Protector) Known() (own, secrets []string) {
+	if p == nil {
+		return nil, nil
+	}
+	p.resolve()
+	own = append(append([]string(nil), p.resolved...), p.Prefixes...)
+	return own, append([]string(nil), p.secrets...)
+}
+
 // Covers reports whether abs is an ancestor directory of a protected file:
 // removing, moving or chmod'ing it recursively would change aport's files.
 func (p *Protector) Covers(abs string) bool {

@@ -626,7 +626,7 @@ func (c *checker) protectArgs(args []field, name, text string) {
 					Message: fmt.Sprintf("%s is given %s, built from %s, which bash sets from what ran before (%s); aport does not follow it, and does not know %s to only read its arguments; write the path out", name, f.text, v, bashSetWhat(v), name)})
 				return
 			}
-			if vals == nil && protectedShape(c.skeleton(f.w.Parts)) {
+			if vals == nil && (protectedShape(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.env.Own)) {
 				c.add(Finding{Code: CodeProtected, Command: text,
 					Message: fmt.Sprintf("%s is given %s, which is built to look like one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport)", name, f.text, name)})
 				return
@@ -1174,7 +1174,7 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 				return
 			}
 		}
-		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts))) {
+		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.secretNames())) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s reads %s, which ends in a private key's place (.ssh/id_*, .aport/keys/) whatever the unknown part is (self-protection, independent of the passport)", text, f.text)})
 		}
@@ -1595,6 +1595,64 @@ func (c *checker) skeleton(parts []syntax.WordPart) string {
 		}
 	}
 	return strings.ToLower(b.String())
+}
+
+// secretNames are the private keys a word's literal end is compared with:
+// aport's (Env.Secrets) and the usual SSH keys in the home.
+func (c *checker) secretNames() []string {
+	c.loadProbes()
+	return append(append([]string(nil), c.env.Secrets...), c.secrets...)
+}
+
+// tailNames reports a word whose literal end, after its last part that is
+// not a literal, can only be the end of one of targets (files or
+// directories), so that whatever that part holds, the word may name one of
+// them: $x/keys/audit.ed25519, ${d%x}passport.json. The end must hold a
+// whole name: a "/" in it, or a target's whole base name.
+func (c *checker) tailNames(parts []syntax.WordPart, targets []string) bool {
+	tail, ok := literalTail(parts)
+	tail = strings.ToLower(tail)
+	if !ok || tail == "" || strings.ContainsAny(tail, "*?[") {
+		return false
+	}
+	for _, t := range targets {
+		t = strings.ToLower(path.Clean(t))
+		base := path.Base(t)
+		if !strings.Contains(tail, "/") && tail != base {
+			continue
+		}
+		if strings.HasSuffix(t, tail) {
+			return true
+		}
+		// below a target directory named in the end: $x/keys/k, $x/.aport/p
+		if strings.HasPrefix(tail, base+"/") || strings.Contains(tail, "/"+base+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// literalTail is the literal text of a word after its last part that is not
+// a literal (quotes removed); ok is false when every part is a literal.
+func literalTail(parts []syntax.WordPart) (string, bool) {
+	tail := ""
+	for i := len(parts) - 1; i >= 0; i-- {
+		switch p := parts[i].(type) {
+		case *syntax.Lit:
+			tail = p.Value + tail
+		case *syntax.SglQuoted:
+			tail = p.Value + tail
+		case *syntax.DblQuoted:
+			t, ok := literalTail(p.Parts)
+			tail = t + tail
+			if ok {
+				return tail, true
+			}
+		default:
+			return tail, true
+		}
+	}
+	return tail, false
 }
 
 // protectedShape reports a skeleton that names aport's home or a hook

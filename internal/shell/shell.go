@@ -47,6 +47,10 @@ type Env struct {
 	// would touch aport's own files or hook configs; Secret reports a private-key path no tool may read.
 	Protected func(abs string) bool
 	Secret    func(abs string) bool
+	// Own and Secrets list aport's own files and directories and the
+	// private keys by name, for words whose value is not known but whose
+	// literal end can only be the end of one of them ($x/keys/audit.ed25519).
+	Own, Secrets []string
 	// Physical resolves a path as the kernel would for a process working in
 	// cwd (symlinks component by component, before a .. after them), with
 	// made, the links the text makes, counted as existing; ok is false when

@@ -55,6 +55,7 @@ type checker struct {
 	intVars     map[string]bool     // declared integer (-i) in the text: assignments are arithmetic
 	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
 	caseVars    map[string]bool     // declared -l, -u or -c: values change case when assigned
+	recursed    map[string]bool     // functions whose body was walked again for a recursive call
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	defined     map[string]bool     // variables certainly assigned at this point of the text
@@ -253,19 +254,48 @@ func (c *checker) setPositional(args []field) {
 	c.givePositional(c.argValues(args))
 }
 
-// argValues lists the values each argument may have; nil: not known.
+// argValues lists the values each argument may have; nil: not known. An
+// argument that may become any number of words ("$@", "${a[@]}", an
+// unquoted expansion, a glob) makes every later position unknown, and the
+// result then ends with a nil marking "and more".
 func (c *checker) argValues(args []field) [][]string {
-	out := make([][]string, len(args))
-	for i, a := range args {
-		if a.lit && !a.glob {
-			out[i] = []string{a.val}
-		} else {
+	out := make([][]string, 0, len(args))
+	for _, a := range args {
+		switch {
+		case a.lit && !a.glob:
+			out = append(out, []string{a.val})
+		case a.w != nil && !a.glob && oneWord(a.w):
 			// "$2" passed on, "$dir": the values the text shows, when
 			// none of them would be split into more arguments
-			out[i] = c.unsplitValues(a)
+			out = append(out, c.unsplitValues(a))
+		default:
+			return append(out, nil, nil) // this one and everything after it
 		}
 	}
 	return out
+}
+
+// oneWord reports a word that always expands to exactly one argument:
+// literals, single quotes, and double quotes holding no "$@" or "${a[@]}".
+func oneWord(w *syntax.Word) bool {
+	for _, part := range w.Parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			if strings.ContainsAny(p.Value, "*?[") {
+				return false
+			}
+		case *syntax.SglQuoted:
+		case *syntax.DblQuoted:
+			for _, q := range p.Parts {
+				if pe, ok := q.(*syntax.ParamExp); ok && pe.Param != nil && (pe.Param.Value == "@" || pe.Index != nil) {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func (c *checker) givePositional(args [][]string) {
@@ -273,9 +303,12 @@ func (c *checker) givePositional(args [][]string) {
 		c.lits, c.litsUnknown = map[string][]string{}, map[string]bool{}
 	}
 	all := len(args) <= 9
+	exact := len(args) == 0 || args[len(args)-1] != nil // no "and more" at the end
 	for i, n := range positionalNames[:9] {
 		c.define(n)
 		switch {
+		case i >= len(args) && !exact:
+			c.litsUnknown[n] = true
 		case i >= len(args):
 			c.addLit(n, "")
 		case args[i] != nil:
@@ -351,6 +384,25 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []
 			if x.forkCtx {
 				c.add(Finding{Code: CodeDangerous, Command: name,
 					Message: fmt.Sprintf("function %s calls itself in a pipeline or in the background: a fork bomb (built-in catalogue of catastrophic operations)", name)})
+			}
+			// A recursive call runs the body again with other arguments,
+			// which may go on changing: walk it once more with the
+			// positional parameters unknown.
+			if c.recursed == nil {
+				c.recursed = map[string]bool{}
+			}
+			if !c.recursed[name] {
+				c.recursed[name] = true
+				c.stack = append(c.stack, name)
+				restore := c.positional(nil, false)
+				saved, savedScope := c.src, c.curScope
+				for _, d := range defs {
+					c.src, c.curScope = d.src, d.scope
+					c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, forkCtx: x.forkCtx})
+				}
+				c.src, c.curScope = saved, savedScope
+				restore()
+				c.stack = c.stack[:len(c.stack)-1]
 			}
 			return
 		}
@@ -444,9 +496,13 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 		c.region(func() { c.ifClause(n, x) })
 	case *syntax.WhileClause:
 		c.redirects(redirs, x, "")
+		lastBefore := c.cwd.last
 		c.region(func() { c.loop(x, func() { c.block(n.Cond, x); c.block(n.Do, x) }) })
+		c.cwd.last = unionDirs(lastBefore, c.cwd.last) // the body may not have run
 	case *syntax.ForClause:
 		c.redirects(redirs, x, "")
+		lastBefore := c.cwd.last
+		defer func() { c.cwd.last = unionDirs(lastBefore, c.cwd.last) }() // the body may not have run
 		switch l := n.Loop.(type) {
 		case *syntax.WordIter:
 			var items []field
@@ -544,19 +600,33 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
 	switch n.Op {
 	case syntax.AndStmt:
+		// The right side runs only if the left side succeeded, so a cd on
+		// the left is taken as done for it; what follows the list may run
+		// after either side stopped it: any of the three states (unless the
+		// list is itself the left side of an &&, which goes on only after
+		// success).
+		before := c.saveCwd()
 		l := x
 		l.guarded = true
 		c.stmt(n.X, l)
+		afterLeft := c.saveCwd()
 		r := x
 		r.guarded = false
-		c.region(func() { c.stmt(n.Y, r) }) // runs only if the left side succeeded
+		c.region(func() { c.stmt(n.Y, r) })
+		if !x.guarded {
+			afterRight := c.saveCwd()
+			c.mergeCwd(before, afterLeft)
+			c.mergeCwd(c.cwd, afterRight)
+		}
 	case syntax.OrStmt:
 		before := c.saveCwd()
 		l := x
 		l.guarded = false
 		c.stmt(n.X, l)
 		c.mergeCwd(before, c.cwd)
+		afterLeft := c.saveCwd()
 		c.region(func() { c.stmt(n.Y, l) })
+		c.mergeCwd(afterLeft, c.cwd) // the right side may not have run
 	default: // | and |&: every part runs in its own subshell
 		saved := c.saveCwd()
 		start := len(c.res.Commands)
