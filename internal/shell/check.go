@@ -13,6 +13,9 @@ import (
 func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	// taken before brace expansion rewrites the words (`{,}` leaves none)
 	off := ce.Pos().Offset()
+	if len(ce.Args) > 0 && isDownload(baseName(ce.Args[0].Lit())) {
+		x.outDL = true // curl -o >(sh) URL, curl URL > >(bash)
+	}
 	for _, w := range ce.Args {
 		c.wordSubst(w, x)
 	}
@@ -446,6 +449,9 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if name == "aport" {
 		c.aport(argv, text)
 	}
+	if !x.remote {
+		c.ownDirWrites(argv, name, text)
+	}
 	c.varArgs(argv, name, text, x)
 	switch name {
 	case "set":
@@ -680,6 +686,77 @@ func oddBackslashes(s string) bool {
 // subcommand does, so that "git log" allows `git --no-pager log` and "git
 // push --force" denies `git --no-pager push --force`. -c and --exec-path,
 // which can make git run programs, and -C, which moves where it runs, stay.
+// ownDirWrites denies a command that may write where it runs when it runs
+// inside aport's own directory (cd ~/.aport && git init, script, nohup:
+// files appear there), and git's whole-tree operations (clean, reset,
+// checkout, ...) run in or above it (git -C ~ clean -fdx).
+func (c *checker) ownDirWrites(argv []field, name, text string) {
+	if c.env.Protected == nil {
+		return
+	}
+	dirs := c.cwd.dirs
+	sub, gitDirs := "", []string(nil)
+	if name == "git" {
+		for i := 1; i < len(argv); i++ {
+			v := argv[i].val
+			if !argv[i].lit {
+				return // not followed here; the git rules decide
+			}
+			switch {
+			case v == "-C" && i+1 < len(argv):
+				i++
+				gitDirs = append(gitDirs, argv[i].val)
+			case v == "-c" || v == "--git-dir" || v == "--work-tree" || v == "--namespace":
+				i++
+			case strings.HasPrefix(v, "-"):
+			default:
+				sub = v
+				i = len(argv)
+			}
+		}
+		if len(gitDirs) > 0 {
+			dirs = nil
+			for _, d := range gitDirs {
+				ps, known := c.resolveAll(litField(d))
+				if !known {
+					return
+				}
+				dirs = append(dirs, ps...)
+			}
+		}
+	}
+	gitReads := sub == "" || sub == "status" || sub == "diff" || sub == "log" || sub == "show" || sub == "ls-files" ||
+		sub == "grep" || sub == "blame" || sub == "rev-parse" || sub == "describe" || sub == "shortlog" ||
+		sub == "cat-file" || sub == "ls-tree" || sub == "help" || sub == "version"
+	for _, d := range dirs {
+		inside := c.env.Protected(d)
+		if inside && (!onlyReads(name) || name == "git" && !gitReads) {
+			c.add(Finding{Code: CodeProtected, Command: text,
+				Message: fmt.Sprintf("%s runs in %s, inside aport's own directory, where it may write files (self-protection, independent of the passport); run it somewhere else", text, d)})
+			return
+		}
+		if name == "git" && gitWholeTree(sub) {
+			for _, o := range c.env.Own {
+				if o == d || strings.HasPrefix(o, strings.TrimSuffix(d, "/")+"/") {
+					c.add(Finding{Code: CodeProtected, Command: text,
+						Message: fmt.Sprintf("%s changes the whole working tree at %s, which holds aport's own files (%s) (self-protection, independent of the passport)", text, d, o)})
+					return
+				}
+			}
+		}
+	}
+}
+
+// gitWholeTree names git subcommands that remove or rewrite files across
+// the working tree.
+func gitWholeTree(sub string) bool {
+	switch sub {
+	case "clean", "reset", "checkout", "restore", "stash", "switch", "rm", "mv", "merge", "rebase", "pull", "am", "apply", "read-tree", "checkout-index", "worktree":
+		return true
+	}
+	return false
+}
+
 func gitSubcommand(argv []field) []field {
 	i := 1
 	for i < len(argv) && argv[i].lit {

@@ -36,6 +36,8 @@ func testEnv() Env {
 		Home:      "/home/dev",
 		Protected: testProtected,
 		Secret:    testSecret,
+		Own:       []string{"/home/dev/.aport"},
+		Secrets:   []string{"/home/dev/.aport/keys"},
 	}
 }
 

@@ -16,6 +16,28 @@ type opt struct {
 // parseArgs splits args into options and operands the GNU way: options may
 // follow operands, "--" ends them. shortVal and longVal are as in scanOpts.
 // A word that is not a literal is an operand.
+// dashMode reports a chmod mode that starts with "-": -w, -rwx, -x,g+w.
+func dashMode(v string) bool {
+	if len(v) < 2 || v[0] != '-' {
+		return false
+	}
+	m, _, _ := strings.Cut(v[1:], ",")
+	return m != "" && strings.Trim(m, "rwxXst") == ""
+}
+
+// matchAnything reports -name patterns that every name matches ('*'): they
+// do not narrow what find -delete removes.
+func matchAnything(names []string) bool {
+	for _, n := range names {
+		for _, sample := range []string{"bin", "lib", "usr", "passwd", "a.txt", "x"} {
+			if ok, err := path.Match(bashGlob(n), sample); err == nil && !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func parseArgs(args []field, shortVal, longVal string) (opts []opt, pos []field) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -363,7 +385,7 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 		for _, a := range args[expr:] {
 			del = del || a.lit && a.val == "-delete"
 		}
-		if del && findNames(args[expr:]) == nil {
+		if names := findNames(args[expr:]); del && (names == nil || matchAnything(names)) {
 			if t := c.criticalTarget(roots); t != "" {
 				c.dangerous(text, fmt.Sprintf("find -delete of everything under %s (/, the home directory or a system directory)", t))
 			}
@@ -377,11 +399,24 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 			c.dangerous(text, fmt.Sprintf("moving %s (/, the home directory or a system directory) away", t))
 		}
 	case name == "chmod" || name == "chown" || name == "chgrp":
+		// chmod -R -rwx /: a mode may start with "-"; it is the mode, not
+		// options
+		var mode *field
+		if name == "chmod" {
+			for i, a := range args {
+				if a.lit && dashMode(a.val) {
+					m := a
+					mode = &m
+					args = append(append([]field(nil), args[:i]...), args[i+1:]...)
+					break
+				}
+			}
+		}
 		opts, pos := parseArgs(args, "", " reference from ")
 		if !recursiveOpt(opts, name) {
 			return
 		}
-		if !hasOpt(opts, "--reference") && len(pos) > 0 {
+		if mode == nil && !hasOpt(opts, "--reference") && len(pos) > 0 {
 			pos = pos[1:] // the mode or owner
 		}
 		if t := c.criticalTarget(pos); t != "" {

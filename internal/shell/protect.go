@@ -264,18 +264,23 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 // tarTargets: extraction writes into -C DIR (or the working directory);
 // creating or appending writes the archive.
 func tarTargets(args []field) []target {
-	var extract, create bool
-	var file, dir []field
+	var extract, create, remove bool
+	var file, dir, operands []field
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !a.lit {
+			operands = append(operands, a)
 			continue
 		}
 		v := a.val
 		switch {
+		case !strings.HasPrefix(v, "-") && !(i == 0 && isLetters(v)):
+			operands = append(operands, a)
 		case strings.HasPrefix(v, "--"):
 			name, val, has := strings.Cut(v[2:], "=")
 			switch name {
+			case "remove-files":
+				remove = true
 			case "extract", "get":
 				extract = true
 			case "create", "append", "update", "catenate", "concatenate", "delete":
@@ -331,6 +336,18 @@ func tarTargets(args []field) []target {
 	}
 	if create {
 		out = append(out, targets(file, false)...)
+	}
+	if remove {
+		// --remove-files deletes what it archived: every operand, below
+		// each -C directory when it is relative
+		for _, o := range operands {
+			out = append(out, target{f: o, recursive: true})
+			for _, d := range dir {
+				if o.lit && d.lit && !path.IsAbs(o.val) {
+					out = append(out, target{f: litField(path.Join(d.val, o.val)), recursive: true})
+				}
+			}
+		}
 	}
 	return out
 }
@@ -653,6 +670,11 @@ func (c *checker) protectArgs(args []field, name, text string) {
 			if s, ok := c.gitExec(p, g.glob); ok {
 				c.add(Finding{Code: CodePathDenied, Command: text,
 					Message: fmt.Sprintf("%s is given %s, under %s where git runs programs from, and aport does not know %s to only read it; shell text may not write there", name, p, s.Rule, name)})
+				return
+			}
+			if d := c.programDir(p); d != "" {
+				c.add(Finding{Code: CodePathDenied, Command: text,
+					Message: fmt.Sprintf("%s is given %s, in %s where the shell looks up programs, and aport does not know %s to only read it: a program written there runs under an allowed command's name; shell text may not write there", name, p, d, name)})
 				return
 			}
 		}
@@ -983,7 +1005,34 @@ func (c *checker) checkWrite(t target, text, how string) {
 				Message: fmt.Sprintf("%s %s would change %s, where git runs programs from, so any allowed git command could then run anything; shell text may not write there (a file tool may, when allowed_paths names the path explicitly)", how, p, s.Rule)})
 			return
 		}
+		if d := c.programDir(p); d != "" {
+			c.add(Finding{Code: CodePathDenied, Command: text,
+				Message: fmt.Sprintf("%s %s would write into %s, where the shell looks up programs: a program written there runs under an allowed command's name (printf ... > /usr/bin/wc; wc), so shell text may not write there unless allowed_commands is \"*\"", how, p, d)})
+			return
+		}
 	}
+}
+
+// programDir returns the directory of the shell's program search path that
+// p is directly in (/usr/bin, /usr/local/bin, ~/.local/bin, ...), or "".
+// Writing there puts a program under a name an allowed command may run;
+// with allowed_commands "*" any program may run anyway, so nothing is
+// returned.
+func (c *checker) programDir(p string) string {
+	for _, a := range c.pol.Allowed {
+		if a == "*" {
+			return ""
+		}
+	}
+	dir := path.Dir(p)
+	switch dir {
+	case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/usr/games", "/usr/local/games", "/snap/bin":
+		return dir
+	}
+	if h := c.env.Home; h != "" && (dir == h+"/.local/bin" || dir == h+"/bin" || dir == h+"/go/bin" || dir == h+"/.cargo/bin") {
+		return dir
+	}
+	return ""
 }
 
 // gitExec is pathx.IsGitExec for a path that may be a glob: .gi[t]/config

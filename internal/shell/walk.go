@@ -17,6 +17,7 @@ type ctx struct {
 	remote   bool   // the text runs on another machine (ssh): no local path checks
 	noFunc   bool   // the name is not looked up among functions (command, builtin, exec)
 	stdinDL  bool   // standard input carries a download (curl ... | this)
+	outDL    bool   // the command is a download: what it writes into >(...) is one
 	stdin    string // literal text on standard input (here-document, here-string), for shells
 	hasStdin bool   // stdin is set
 }
@@ -398,7 +399,7 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []
 				saved, savedScope := c.src, c.curScope
 				for _, d := range defs {
 					c.src, c.curScope = d.src, d.scope
-					c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, forkCtx: x.forkCtx})
+					c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, forkCtx: x.forkCtx, stdinDL: x.stdinDL, stdin: x.stdin, hasStdin: x.hasStdin})
 				}
 				c.src, c.curScope = saved, savedScope
 				restore()
@@ -420,7 +421,8 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []
 	savedScope := c.curScope
 	for _, d := range defs {
 		c.src, c.curScope = d.src, d.scope
-		c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote})
+		// the body reads the call's standard input: curl ... | f
+		c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, stdinDL: x.stdinDL, stdin: x.stdin, hasStdin: x.hasStdin})
 	}
 	c.src, c.curScope = saved, savedScope
 	c.stack = c.stack[:len(c.stack)-1]
@@ -818,7 +820,13 @@ func (c *checker) partsSubst(parts []syntax.WordPart, x ctx) {
 			}
 			c.subst(p.Stmts, x)
 		case *syntax.ProcSubst:
-			c.subst(p.Stmts, x)
+			// runs as its own process (a function calling itself there is a
+			// fork bomb); >(cmd) reads what the command writes (curl ... >
+			// >(bash), tee >(sh)), <(cmd) reads nothing of it
+			dl := p.Op == syntax.CmdOut && (x.stdinDL || x.outDL)
+			c.region(func() {
+				c.nested(p.Stmts, ctx{remote: x.remote, wrapper: x.wrapper, forkCtx: true, stdinDL: dl})
+			})
 		case *syntax.ArithmExp:
 			c.arithm(p.X, x)
 		case *syntax.ParamExp:

@@ -252,7 +252,8 @@ func (c *checker) nestedText(f field, x ctx, wrapper, text string) {
 			Message: fmt.Sprintf("%s is given text that is not a literal (%s), so what it runs cannot be checked; write the command out", wrapper, f.text)})
 		return
 	}
-	y := ctx{wrapper: wrapper, remote: x.remote}
+	// the text's commands read the wrapper's standard input
+	y := ctx{wrapper: wrapper, remote: x.remote, stdinDL: x.stdinDL, stdin: x.stdin, hasStdin: x.hasStdin}
 	c.parseAndWalk(f.val, y, wrapper)
 }
 
@@ -730,7 +731,29 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		case user:
 			j, _ := scanOpts(args, "ugGsw", " user group supp-group shell whitelist-environment ", nil)
 			c.inner(ops(args, j), x, name, off)
+		default:
+			c.shellOnStdin(name, text, x) // su USER: a shell that reads standard input
 		}
+	case "sg", "newgrp":
+		// sg GROUP [-c] COMMAND runs COMMAND with sh -c; without one (and
+		// newgrp always) a shell reads standard input
+		i, lit := scanOpts(args, "", "", nil)
+		if !lit {
+			dynamic()
+			return
+		}
+		rest := ops(args, i)
+		if name == "sg" && len(rest) > 1 {
+			cmd := rest[1:]
+			if cmd[0].lit && cmd[0].val == "-c" {
+				cmd = cmd[1:]
+			}
+			if len(cmd) > 0 {
+				c.nestedText(joinFields(cmd), x, name, text)
+				return
+			}
+		}
+		c.shellOnStdin(name, text, x)
 	case "ssh":
 		i, lit := scanOpts(args, "BbcDEeFIiJLlmOoPpQRSWw", "", nil)
 		if !lit {
@@ -771,12 +794,23 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		if len(args) > 0 {
 			if args[0].w != nil && wordHasDownload(args[0].w) {
 				c.dangerDownload(text, name+" of a download")
-			} else if x.stdinDL && args[0].lit && (args[0].val == "/dev/stdin" || args[0].val == "-") {
+			} else if x.stdinDL && args[0].lit && (isStdinPath(path.Clean(args[0].val)) || args[0].val == "-") {
 				c.dangerDownload(text, "a download on standard input")
 			} else {
 				c.readsCode(args[0], name, text, x)
 			}
 		}
+	}
+}
+
+// shellOnStdin checks a shell that reads its commands from standard input:
+// a download there runs it; text the text shows is parsed.
+func (c *checker) shellOnStdin(name, text string, x ctx) {
+	switch {
+	case x.stdinDL:
+		c.dangerDownload(text, "a download on standard input")
+	case x.hasStdin:
+		c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
 	}
 }
 
@@ -912,7 +946,7 @@ func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
 		return
 	}
 	rest := ops(args, i)
-	if len(rest) == 0 || (rest[0].lit && (rest[0].val == "-" || rest[0].val == "/dev/stdin")) {
+	if len(rest) == 0 || (rest[0].lit && (rest[0].val == "-" || isStdinPath(path.Clean(rest[0].val)))) {
 		if x.stdinDL {
 			c.dangerDownload(text, "a download on standard input")
 		}
