@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,15 +26,22 @@ const maxLinks = 40
 // Path is a normalised tool path.
 type Path struct {
 	Written string // absolute and lexically cleaned: what the call names
-	Real    string // symlinks resolved where the path exists: what would be opened
+	Real    string // symlinks resolved in the kernel's order: what open(2) of the path as written reaches
+	// Cleaned is Written with its symlinks resolved: what a host that cleans
+	// the path before opening it reaches (Node's path.resolve turns
+	// link/../x into x, and x may itself be a link).
+	Cleaned string
 }
 
 // Both returns the distinct forms of the path, Written first.
 func (p Path) Both() []string {
-	if p.Real == "" || p.Real == p.Written {
-		return []string{p.Written}
+	out := []string{p.Written}
+	for _, f := range []string{p.Real, p.Cleaned} {
+		if f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
 	}
-	return []string{p.Written, p.Real}
+	return out
 }
 
 // ErrUnresolvable is wrapped by every error Normalize returns.
@@ -40,13 +49,15 @@ var ErrUnresolvable = errors.New("path cannot be resolved")
 
 // Normalize makes raw absolute and clean and resolves its symlinks.
 //
-//   - `\` separators (Windows payloads) become `/`; a drive-letter path
-//     (`C:\Users\x`) is absolute, as `/C:/Users/x`.
+//   - on Windows only, `\` separators become `/` and a drive-letter path
+//     (`C:\Users\x`) is absolute, as `/C:/Users/x`; elsewhere `\` is part of
+//     a file name.
 //   - `~` and `~/...` expand to home; `~user/...` is refused (the hook does not
 //     look users up; write the path out).
 //   - a relative path is joined to cwd, which must be absolute.
 //   - `.` and `..` are removed lexically for Written; Real follows the
-//     kernel's order (a symlink is resolved before the `..` after it).
+//     kernel's order (a symlink is resolved before the `..` after it), and
+//     Cleaned resolves the symlinks of Written.
 //
 // A NUL byte, an empty path, or a relative path with no cwd is an error.
 func Normalize(raw, cwd, home string) (Path, error) {
@@ -59,7 +70,13 @@ func Normalize(raw, cwd, home string) (Path, error) {
 	if err != nil {
 		return Path{}, fmt.Errorf("%w: %s: %v", ErrUnresolvable, raw, err)
 	}
-	return Path{Written: abs, Real: real}, nil
+	cleaned := real
+	if unclean != abs {
+		if cleaned, err = resolve(abs, nil, nil); err != nil {
+			return Path{}, fmt.Errorf("%w: %s: %v", ErrUnresolvable, raw, err)
+		}
+	}
+	return Path{Written: abs, Real: real, Cleaned: cleaned}, nil
 }
 
 // Absolute is the lexical half of Normalize: no file system access.
@@ -104,8 +121,13 @@ func joinUnclean(raw, cwd, home string) string {
 }
 
 // slashes turns Windows separators into `/` and a drive letter into an
-// absolute first element.
+// absolute first element, on Windows only: elsewhere `\` is a character of
+// a file name (docs\notes.md is one name, and may be a symlink), and C:\x is
+// a relative name.
 func slashes(p string) string {
+	if runtime.GOOS != "windows" {
+		return p
+	}
 	p = strings.ReplaceAll(p, `\`, "/")
 	if len(p) >= 2 && p[1] == ':' && isLetter(p[0]) && (len(p) == 2 || p[2] == '/') {
 		p = "/" + p
