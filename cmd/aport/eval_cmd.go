@@ -348,6 +348,13 @@ func (r *evalRun) main(args []string, stdin io.Reader) int {
 		return r.answer(eval.Deny(r.now, "oap.invalid_input", err.Error()))
 	}
 	r.log.Debug().Str("host", r.host).Str("event", call.Event).Str("tool", call.Tool).Str("capability", call.Capability).Int("bytes", len(raw)).Msg("payload decoded")
+	if r.host == hooks.Claude {
+		// The payload's cwd follows the session's cd; the project's root,
+		// which relative passport globs are anchored on, does not move.
+		if d := r.getenv("CLAUDE_PROJECT_DIR"); filepath.IsAbs(d) {
+			call.Workspace = filepath.Clean(d)
+		}
+	}
 	if call.Cwd == "" { // generic payloads may omit cwd
 		if wd, err := os.Getwd(); err == nil {
 			call.Cwd = wd

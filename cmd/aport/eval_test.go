@@ -367,3 +367,26 @@ func TestEvalExitsWhenStderrBlocks(t *testing.T) {
 		t.Fatal("still running 10 s after a 300 ms deadline with stderr blocked")
 	}
 }
+
+// TestEvalClaudeWorkspaceIsTheProject: relative passport globs are anchored
+// on CLAUDE_PROJECT_DIR, not on the payload's cwd, which follows a cd.
+func TestEvalClaudeWorkspaceIsTheProject(t *testing.T) {
+	base := evalEnv(t)
+	dir := t.TempDir()
+	pp := filepath.Join(dir, "p.json")
+	os.WriteFile(pp, []byte(`{"id":"p","capabilities":["data.file.write"],"limits":{"data.file.write":{"allowed_paths":["**"],"denied_paths":[".git/**"]}}}`), 0o600)
+	env := func(k string) string {
+		switch k {
+		case "APORT_PASSPORT":
+			return pp
+		case "CLAUDE_PROJECT_DIR":
+			return "/home/dev/demo"
+		}
+		return base(k)
+	}
+	payload := `{"session_id":"s","cwd":"/home/dev/demo/.git","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"HEAD","content":"x"}}`
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"eval"}, strings.NewReader(payload), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.path_denied") {
+		t.Fatalf("Write .git/HEAD after cd .git: exit %d, stderr %q", code, stderr.String())
+	}
+}
