@@ -132,6 +132,9 @@ func TestProtector(t *testing.T) {
 		"/home/dev/demo/.claude":                true,
 		"/home/dev/demo/.claude/commands/x.md":  false,
 		"/home/dev/demo/src/main.go":            false,
+		// case-insensitive file systems (macOS, Windows)
+		"/home/dev/.APORT/passport.json": true,
+		"/SRV/P.JSON":                    true,
 	} {
 		if got := pr.Protected(path); got != want {
 			t.Errorf("Protected(%s) = %v", path, got)
@@ -141,7 +144,7 @@ func TestProtector(t *testing.T) {
 	if !pr.Protected("/var/log/aport.jsonl.head") || !pr.Protected("/var/log/aport.jsonl.3") || pr.Protected("/var/log/other") {
 		t.Error("audit log siblings")
 	}
-	if !pr.Secret("/home/dev/.aport/keys/audit.ed25519") || pr.Secret("/home/dev/.aport/audit.jsonl") {
+	if !pr.Secret("/home/dev/.aport/keys/audit.ed25519") || !pr.Secret("/home/dev/.aport/KEYS/audit.ed25519") || pr.Secret("/home/dev/.aport/audit.jsonl") {
 		t.Error("Secret")
 	}
 	if !pr.Covers("/home/dev") || !pr.Covers("/") || pr.Covers("/home/dev/demo") {

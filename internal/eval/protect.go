@@ -117,7 +117,7 @@ func (p *Protector) Protected(abs string) bool {
 
 func (p *Protector) protected(abs string) bool {
 	for _, f := range p.all() {
-		if within(abs, f) {
+		if withinFold(abs, f) {
 			return true
 		}
 	}
@@ -145,7 +145,7 @@ func (p *Protector) Secret(abs string) bool {
 func (p *Protector) secret(abs string) bool {
 	p.resolve()
 	for _, f := range p.secrets {
-		if within(abs, f) {
+		if withinFold(abs, f) {
 			return true
 		}
 	}
@@ -166,7 +166,7 @@ func (p *Protector) SecretWithin(root string) bool {
 	}
 	real, ok := p.physical(root)
 	for _, f := range cands {
-		if within(f, root) || (ok && within(f, real)) {
+		if withinFold(f, root) || (ok && withinFold(f, real)) {
 			return true
 		}
 	}
@@ -194,7 +194,7 @@ func (p *Protector) Covers(abs string) bool {
 	}
 	real, ok := p.physical(abs)
 	for _, f := range p.all() {
-		if within(f, abs) || (ok && within(f, real)) {
+		if withinFold(f, abs) || (ok && withinFold(f, real)) {
 			return true
 		}
 	}
@@ -214,6 +214,24 @@ func within(path, dir string) bool {
 		return strings.HasPrefix(path, "/")
 	}
 	return strings.HasPrefix(path, dir+"/")
+}
+
+// withinFold is within ignoring case, for self-protection: on macOS and
+// Windows the file system ignores it (~/.APORT/passport.json is the
+// passport), and on Linux the cost is only denying a name that differs in
+// case from one of aport's files.
+func withinFold(path, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	dir = filepath.Clean(dir)
+	if strings.EqualFold(path, dir) {
+		return true
+	}
+	if dir == "/" {
+		return strings.HasPrefix(path, "/")
+	}
+	return len(path) > len(dir) && path[len(dir)] == '/' && strings.EqualFold(path[:len(dir)], dir)
 }
 
 // isHookConfig matches Claude Code's and Cursor's hook configuration files
