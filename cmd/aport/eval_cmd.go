@@ -468,6 +468,25 @@ func (r *evalRun) protector() *eval.Protector {
 	if exe, err := os.Executable(); err == nil {
 		pr.Files = append(pr.Files, exe)
 	}
+	// hook configurations are known by name; one that is a symlink (a
+	// dotfiles setup) is also protected where it leads
+	var roots []string
+	if pr.Home != "" {
+		roots = append(roots, pr.Home)
+	}
+	if r.call != nil && filepath.IsAbs(r.call.Workspace) {
+		roots = append(roots, r.call.Workspace)
+	}
+	for _, root := range roots {
+		for _, name := range []string{".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json"} {
+			p := filepath.Join(root, name)
+			if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSymlink != 0 {
+				if real, err := filepath.EvalSymlinks(p); err == nil {
+					pr.Files = append(pr.Files, real)
+				}
+			}
+		}
+	}
 	if a := abs(f.auditKey); a != "" {
 		pr.Secrets = append(pr.Secrets, a)
 	}

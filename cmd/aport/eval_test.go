@@ -390,3 +390,31 @@ func TestEvalClaudeWorkspaceIsTheProject(t *testing.T) {
 		t.Fatalf("Write .git/HEAD after cd .git: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestEvalProtectsHookConfigTargets: a hook configuration that is a symlink
+// (dotfiles) is protected where it leads as well as by its name.
+func TestEvalProtectsHookConfigTargets(t *testing.T) {
+	base := evalEnv(t)
+	home := base("HOME")
+	dots := filepath.Join(t.TempDir(), "dotfiles", "claude")
+	os.MkdirAll(dots, 0o755)
+	os.MkdirAll(filepath.Join(home, ".claude"), 0o755)
+	target := filepath.Join(dots, "settings.json")
+	os.WriteFile(target, []byte("{}"), 0o600)
+	if err := os.Symlink(target, filepath.Join(home, ".claude", "settings.json")); err != nil {
+		t.Fatal(err)
+	}
+	pp := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(pp, []byte(`{"id":"p","capabilities":["data.file.write"],"limits":{"data.file.write":{"allowed_paths":["/**"]}}}`), 0o600)
+	env := func(k string) string {
+		if k == "APORT_PASSPORT" {
+			return pp
+		}
+		return base(k)
+	}
+	payload := `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":` + strconvQuote(target) + `,"content":"{}"}}`
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"eval"}, strings.NewReader(payload), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.protected_path") {
+		t.Fatalf("Write to the config's target: exit %d, stderr %q", code, stderr.String())
+	}
+}

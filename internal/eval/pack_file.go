@@ -81,6 +81,12 @@ func checkFile(k *check) {
 	}
 	if write {
 		if max, ok := k.limits.Int("max_bytes"); ok {
+			if !x.HasBytes && !x.Delete {
+				// a write whose content is in a field aport does not read
+				// could be of any size
+				k.deny("oap.invalid_context", "this %s carries no content field aport can count (content, contents, new_string, edits, new_source), so %s (%d) cannot be checked", k.c.Tool, k.limitRef("max_bytes"), max)
+				return
+			}
 			if x.Bytes > max {
 				k.deny("oap.limit_exceeded", "this %s carries %d bytes but %s is %d; split the change into smaller edits", k.c.Tool, x.Bytes, k.limitRef("max_bytes"), max)
 				return

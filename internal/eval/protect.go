@@ -246,7 +246,12 @@ func isHookConfig(abs string) bool {
 		// settings.json, settings.local.json and their .aport-backup copies
 		return strings.HasPrefix(lb, "settings") && strings.Contains(lb, ".json") || lb == "hooks"
 	case ".cursor":
-		return strings.HasPrefix(lb, "hooks.json") || lb == "hooks"
+		return strings.HasPrefix(lb, "hooks.json") || lb == "hooks" || lb == "mcp.json"
+	}
+	// MCP server configurations: a server added there is a program the
+	// host starts (.mcp.json, ~/.claude.json, .cursor/mcp.json above)
+	if lb == ".mcp.json" || lb == ".claude.json" {
+		return true
 	}
 	// a directory holding the configs: .claude or .cursor itself
 	return lb == ".claude" || lb == ".cursor"

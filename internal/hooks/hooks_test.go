@@ -361,3 +361,19 @@ func TestClaudeBashIgnoresWorkingDirectory(t *testing.T) {
 		t.Fatalf("Cursor Shell: cwd %q, %v", c.Cwd, err)
 	}
 }
+
+// TestPathFieldsMustAgree: a call with two path fields naming different
+// files is refused; which one the tool acts on is the tool's business.
+func TestPathFieldsMustAgree(t *testing.T) {
+	m, err := ParsePayload([]byte(`{"session_id":"s","cwd":"/w","hook_event_name":"PreToolUse","tool_name":"NotebookEdit","tool_input":{"file_path":"src/a.ipynb","notebook_path":"/w/.claude/settings.json","new_source":"x"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(Claude, m); err == nil || !strings.Contains(err.Error(), "different paths") {
+		t.Fatalf("Decode: %v", err)
+	}
+	m, _ = ParsePayload([]byte(`{"session_id":"s","cwd":"/w","hook_event_name":"PreToolUse","tool_name":"NotebookEdit","tool_input":{"file_path":"src/a.ipynb","notebook_path":"src/a.ipynb","new_source":"x"}}`))
+	if c, err := Decode(Claude, m); err != nil || c.Ctx.Path != "src/a.ipynb" {
+		t.Fatalf("agreeing fields: %v", err)
+	}
+}

@@ -44,15 +44,24 @@ func setCommand(c *eval.Call, in map[string]json.RawMessage, where string, worki
 }
 
 // setPath reads the first present of the given fields as the call's path.
+//
+// When several of the fields are present they must agree: which one a tool
+// acts on (NotebookEdit edits notebook_path) is the tool's business, so a
+// call naming two different paths is refused rather than checked by one.
 func setPath(c *eval.Call, in map[string]json.RawMessage, where string, fields ...string) error {
+	first := ""
 	for _, f := range fields {
 		p, ok, err := strictStr(in, f, where)
 		if err != nil {
 			return err
 		}
-		if ok && p != "" {
-			c.Ctx.Path, c.Ctx.HasPath = p, true
-			return nil
+		if !ok || p == "" {
+			continue
+		}
+		if !c.Ctx.HasPath {
+			c.Ctx.Path, c.Ctx.HasPath, first = p, true, f
+		} else if p != c.Ctx.Path {
+			return inputErr("%s.%s and %s.%s name different paths (%q, %q); a call names one file", where, first, where, f, c.Ctx.Path, p)
 		}
 	}
 	return nil
