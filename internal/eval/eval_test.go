@@ -226,3 +226,26 @@ func TestReasonsNotRepeated(t *testing.T) {
 		t.Fatalf("reasons %+v, want one for npm and one for rm", d.Reasons)
 	}
 }
+
+// TestHookConfigBelow: deleting a project directory deletes its hook
+// configuration too.
+func TestHookConfigBelow(t *testing.T) {
+	dir := t.TempDir()
+	pr := &Protector{Home: "/home/nobody"}
+	if pr.HookConfigBelow(dir) {
+		t.Fatal("an empty directory holds no hook configuration")
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".cursor"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !pr.HookConfigBelow(dir) {
+		t.Fatal("a project with .cursor/ holds its hook configuration")
+	}
+	c := deleteCall(dir)
+	c.Capability = "data.file.write"
+	p := mustPassport(t, `{"id":"a","assurance_level":"L2","capabilities":["data.file.write"],"limits":{"data.file.write":{"allowed_paths":["/**"]}}}`)
+	d := Evaluate(p, &c, Env{Protect: pr, Home: "/home/nobody"})
+	if d.Allow || len(d.Reasons) == 0 || d.Reasons[0].Code != "oap.protected_path" {
+		t.Fatalf("Delete of the project: allow=%v %v", d.Allow, d.Reasons)
+	}
+}

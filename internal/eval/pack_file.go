@@ -115,7 +115,7 @@ func fileProtection(k *check, forms []string, write bool) bool {
 		case write && pr.Protected(f):
 			k.final("oap.protected_path", "%s is one of aport's own files or a hook configuration; no tool call may change it (the passport cannot allow this)", f)
 			return false
-		case write && k.c.Ctx.Delete && pr.Covers(f):
+		case write && k.c.Ctx.Delete && (pr.Covers(f) || pr.HookConfigBelow(f)):
 			k.final("oap.protected_path", "deleting %s would delete aport's own files or a hook configuration; no tool call may do that", f)
 			return false
 		case pr.Secret(f):

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -184,6 +185,27 @@ func (p *Protector) Known() (own, secrets []string) {
 	p.resolve()
 	own = append(append([]string(nil), p.resolved...), p.Prefixes...)
 	return own, append([]string(nil), p.secrets...)
+}
+
+// HookConfigBelow reports whether deleting the directory abs would delete a
+// hook or MCP configuration: one in abs itself (a project), or the home's
+// when abs holds the home.
+func (p *Protector) HookConfigBelow(abs string) bool {
+	if p == nil {
+		return false
+	}
+	roots := []string{abs}
+	if p.Home != "" && withinFold(p.Home, abs) {
+		roots = append(roots, p.Home)
+	}
+	for _, r := range roots {
+		for _, name := range []string{".claude", ".cursor", ".mcp.json", ".claude.json"} {
+			if _, err := os.Lstat(filepath.Join(r, name)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Covers reports whether abs is an ancestor directory of a protected file:
