@@ -243,7 +243,12 @@ func StdioServer(cmd string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	prog := path.Base(strings.ReplaceAll(f[0], "\\", "/"))
+	if strings.ContainsAny(f[0], `/\`) {
+		// a program named by its path: that path is the server, so a
+		// program elsewhere named like a known server is not it
+		return path.Clean(f[0])
+	}
+	prog := f[0]
 	args := f[1:]
 	switch prog {
 	case "pnpm", "yarn", "bun":
@@ -258,19 +263,21 @@ func StdioServer(cmd string) string {
 				args = args[1:]
 			}
 		}
-	case "docker":
-		// docker run ... IMAGE
-		for i, a := range args {
-			if i > 0 && !strings.HasPrefix(a, "-") && args[i-1] != "-e" && args[i-1] != "-v" && args[i-1] != "--name" {
-				return a
-			}
-		}
-		return prog
+	case "docker", "podman":
+		return containerImage(prog, args)
 	default:
 		return prog
 	}
 	for _, a := range args {
 		if strings.HasPrefix(a, "-") {
+			// options that make the runner install or start something
+			// other than the package named next: not a known server
+			opt, _, _ := strings.Cut(a, "=")
+			switch opt {
+			case "-p", "--package", "--from", "--with", "--with-requirements", "-w", "--spec", "--index-url",
+				"--extra-index-url", "-i", "--registry", "--call", "-c", "--node-options", "--import-map", "--config":
+				return ""
+			}
 			continue
 		}
 		// strip a version: @scope/pkg@1.2.3 or pkg@latest or pkg==1.0
@@ -284,6 +291,43 @@ func StdioServer(cmd string) string {
 		return name
 	}
 	return prog
+}
+
+// containerImage is the image of `docker run` (or podman): the first word
+// that is neither an option nor an option's value. An option aport does not
+// know, or --entrypoint (which runs something else than the image's
+// program), leaves the server unknown: "".
+func containerImage(prog string, args []string) string {
+	if len(args) == 0 || args[0] != "run" {
+		return prog
+	}
+	valued := map[string]bool{"-e": true, "--env": true, "--env-file": true, "-v": true, "--volume": true, "--mount": true,
+		"--name": true, "-l": true, "--label": true, "--label-file": true, "-w": true, "--workdir": true, "-u": true, "--user": true,
+		"--network": true, "--net": true, "-p": true, "--publish": true, "--platform": true, "--pull": true, "--cpus": true,
+		"-m": true, "--memory": true, "--add-host": true, "--dns": true, "-h": true, "--hostname": true, "--restart": true,
+		"--security-opt": true, "--shm-size": true, "--tmpfs": true, "--ulimit": true, "--cap-add": true, "--cap-drop": true,
+		"--device": true, "--gpus": true, "--group-add": true, "--log-driver": true, "--log-opt": true, "--ipc": true, "--pid": true}
+	flags := map[string]bool{"-i": true, "-t": true, "-it": true, "-ti": true, "-d": true, "--rm": true, "--init": true,
+		"--interactive": true, "--tty": true, "--detach": true, "--read-only": true, "-q": true, "--quiet": true}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+		opt, _, hasVal := strings.Cut(a, "=")
+		switch {
+		case opt == "--entrypoint":
+			return ""
+		case valued[opt]:
+			if !hasVal {
+				i++
+			}
+		case flags[a]:
+		default:
+			return "" // an option not known here: the image cannot be told
+		}
+	}
+	return ""
 }
 
 func encodeCursor(d *eval.Decision) []byte {

@@ -377,3 +377,25 @@ func TestPathFieldsMustAgree(t *testing.T) {
 		t.Fatalf("agreeing fields: %v", err)
 	}
 }
+
+// TestStdioServerFailsClosed: options that make a runner start something
+// other than the package it names, a docker option not known here, and a
+// program named by a path do not pass for a known server's name.
+func TestStdioServerFailsClosed(t *testing.T) {
+	for cmd, want := range map[string]string{
+		"npx -y @modelcontextprotocol/server-postgres@1.2 postgres://x": "@modelcontextprotocol/server-postgres",
+		"npx --package=@evil/pkg @modelcontextprotocol/server-postgres": "",
+		"uvx --from=evil-pkg mcp-server-git":                            "",
+		"uvx mcp-server-git":                                            "mcp-server-git",
+		"docker run -i --rm -e TOKEN mcp/github":                        "mcp/github",
+		"docker run --label mcp/github ghcr.io/evil/x":                  "ghcr.io/evil/x",
+		"docker run --entrypoint /bin/sh mcp/github":                    "",
+		"docker run --some-new-flag x mcp/github":                       "",
+		"/tmp/evil/mcp-server-git":                                      "/tmp/evil/mcp-server-git",
+		"mcp-server-git --repository .":                                 "mcp-server-git",
+	} {
+		if got := StdioServer(cmd); got != want {
+			t.Errorf("StdioServer(%q) = %q, want %q", cmd, got, want)
+		}
+	}
+}
