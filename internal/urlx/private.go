@@ -42,6 +42,13 @@ func PrivateIP(a netip.Addr) string {
 			return "an IPv4-compatible address of " + why
 		}
 		return "an IPv4-compatible address (::/96, deprecated)"
+	case isZero(b[:8]) && b[8] == 0xff && b[9] == 0xff && b[10] == 0 && b[11] == 0:
+		// ::ffff:0:a.b.c.d, IPv4-translated (SIIT, RFC 2765): the IPv4
+		// address decides, and anything else of the range is not public
+		if why := privateV4(v4); why != "" {
+			return "an IPv4-translated address of " + why
+		}
+		return "an IPv4-translated address (::ffff:0:0/96)"
 	case b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 0 && isZero(b[6:12]):
 		// 64:ff9b::/96, the well-known NAT64 prefix: the IPv4 address decides.
 		if why := privateV4(v4); why != "" {
