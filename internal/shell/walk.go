@@ -394,16 +394,7 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []
 			}
 			if !c.recursed[name] {
 				c.recursed[name] = true
-				c.stack = append(c.stack, name)
-				restore := c.positional(nil, false)
-				saved, savedScope := c.src, c.curScope
-				for _, d := range defs {
-					c.src, c.curScope = d.src, d.scope
-					c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, forkCtx: x.forkCtx, stdinDL: x.stdinDL, stdin: x.stdin, hasStdin: x.hasStdin})
-				}
-				c.src, c.curScope = saved, savedScope
-				restore()
-				c.stack = c.stack[:len(c.stack)-1]
+				c.walkBody(name, defs, x, nil, false)
 			}
 			return
 		}
@@ -415,16 +406,23 @@ func (c *checker) callFunc(name string, defs []funcDef, x ctx, off uint, args []
 	if len(c.stack) == 0 {
 		c.callOff = off
 	}
+	c.walkBody(name, defs, x, args, off != ^uint(0))
+}
+
+// walkBody walks a function's bodies as a call with args runs them (called
+// false: a walk with no call, or one more for a recursive call, with the
+// positional parameters unknown). The body reads the call's standard input
+// (curl ... | f).
+func (c *checker) walkBody(name string, defs []funcDef, x ctx, args []field, called bool) {
 	c.stack = append(c.stack, name)
-	defer c.positional(args, off != ^uint(0))()
-	saved := c.src
-	savedScope := c.curScope
+	restore := c.positional(args, called)
+	saved, savedScope := c.src, c.curScope
 	for _, d := range defs {
 		c.src, c.curScope = d.src, d.scope
-		// the body reads the call's standard input: curl ... | f
 		c.stmt(d.body, ctx{wrapper: "function " + name, remote: x.remote, stdinDL: x.stdinDL, stdin: x.stdin, hasStdin: x.hasStdin})
 	}
 	c.src, c.curScope = saved, savedScope
+	restore()
 	c.stack = c.stack[:len(c.stack)-1]
 }
 
