@@ -468,25 +468,7 @@ func (r *evalRun) protector() *eval.Protector {
 	if exe, err := os.Executable(); err == nil {
 		pr.Files = append(pr.Files, exe)
 	}
-	// hook configurations are known by name; one that is a symlink (a
-	// dotfiles setup) is also protected where it leads
-	var roots []string
-	if pr.Home != "" {
-		roots = append(roots, pr.Home)
-	}
-	if r.call != nil && filepath.IsAbs(r.call.Workspace) {
-		roots = append(roots, r.call.Workspace)
-	}
-	for _, root := range roots {
-		for _, name := range []string{".claude/settings.json", ".claude/settings.local.json", ".cursor/hooks.json"} {
-			p := filepath.Join(root, name)
-			if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSymlink != 0 {
-				if real, err := filepath.EvalSymlinks(p); err == nil {
-					pr.Files = append(pr.Files, real)
-				}
-			}
-		}
-	}
+	pr.Files = append(pr.Files, hostConfigLinks(pr.Home, r.call, r.getenv)...)
 	if a := abs(f.auditKey); a != "" {
 		pr.Secrets = append(pr.Secrets, a)
 	}
@@ -494,6 +476,67 @@ func (r *evalRun) protector() *eval.Protector {
 		pr.Prefixes = append(pr.Prefixes, a) // audit.jsonl.1, .lock, .head
 	}
 	return pr
+}
+
+// The files in a host's configuration directory that make it run programs:
+// hooks and their scripts, agents and skills (which may declare hooks),
+// plugins, and the shell snapshot sourced before each Bash
+// call; and MCP server lists.
+var (
+	claudeEntries = []string{"settings.json", "settings.local.json", "hooks", "agents", "skills", "plugins", "shell-snapshots", ".claude.json"}
+	cursorEntries = []string{"hooks.json", "hooks", "mcp.json"}
+)
+
+// hostConfigLinks lists where the hosts' configurations really are when
+// they are not where their names say: a .claude or .cursor directory, or a
+// file in it, that is a symlink (a dotfiles setup), .mcp.json and
+// ~/.claude.json as links, and Claude Code's CLAUDE_CONFIG_DIR. Those
+// places are protected as the names are (the names themselves are matched
+// wherever they are).
+func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) []string {
+	var roots, out []string
+	if home != "" {
+		roots = append(roots, home)
+	}
+	if call != nil && filepath.IsAbs(call.Workspace) {
+		roots = append(roots, call.Workspace)
+	}
+	resolved := func(p string) (string, bool) {
+		real, err := filepath.EvalSymlinks(p)
+		return real, err == nil && real != p
+	}
+	for _, root := range roots {
+		for dir, entries := range map[string][]string{".claude": claudeEntries, ".cursor": cursorEntries} {
+			d := filepath.Join(root, dir)
+			if real, moved := resolved(d); moved {
+				for _, e := range entries {
+					out = append(out, filepath.Join(real, e))
+				}
+			}
+			for _, e := range entries {
+				if real, moved := resolved(filepath.Join(d, e)); moved {
+					out = append(out, real)
+				}
+			}
+		}
+		for _, f := range []string{".mcp.json", ".claude.json"} {
+			if real, moved := resolved(filepath.Join(root, f)); moved {
+				out = append(out, real)
+			}
+		}
+	}
+	if cfg := getenv("CLAUDE_CONFIG_DIR"); filepath.IsAbs(cfg) {
+		dirs := []string{filepath.Clean(cfg)}
+		if real, moved := resolved(cfg); moved {
+			dirs = append(dirs, real)
+		}
+		for _, d := range dirs {
+			for _, e := range claudeEntries {
+				out = append(out, filepath.Join(d, e))
+			}
+		}
+	}
+	return out
 }
 
 // answeredAlready reports whether the answer has been written.

@@ -418,3 +418,36 @@ func TestEvalProtectsHookConfigTargets(t *testing.T) {
 		t.Fatalf("Write to the config's target: exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+// TestEvalProtectsLinkedConfigDirs: a .claude directory that is a symlink
+// (dotfiles), and Claude Code's CLAUDE_CONFIG_DIR, hold hook configurations
+// that are protected where they really are.
+func TestEvalProtectsLinkedConfigDirs(t *testing.T) {
+	base := evalEnv(t)
+	home := base("HOME")
+	dots := filepath.Join(t.TempDir(), "dot", "claude")
+	os.MkdirAll(dots, 0o755)
+	os.MkdirAll(home, 0o755)
+	if err := os.Symlink(dots, filepath.Join(home, ".claude")); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(t.TempDir(), "config", "claude")
+	pp := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(pp, []byte(`{"id":"p","capabilities":["data.file.write"],"limits":{"data.file.write":{"allowed_paths":["/**"]}}}`), 0o600)
+	env := func(k string) string {
+		switch k {
+		case "APORT_PASSPORT":
+			return pp
+		case "CLAUDE_CONFIG_DIR":
+			return cfg
+		}
+		return base(k)
+	}
+	for _, target := range []string{filepath.Join(dots, "settings.json"), filepath.Join(dots, "hooks", "x.sh"), filepath.Join(cfg, "settings.json")} {
+		payload := `{"session_id":"s","cwd":"/tmp","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":` + strconvQuote(target) + `,"content":"{}"}}`
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"eval"}, strings.NewReader(payload), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.protected_path") {
+			t.Errorf("Write %s: exit %d, stderr %q", target, code, stderr.String())
+		}
+	}
+}

@@ -41,6 +41,14 @@ func checkFile(k *check) {
 	if !fileProtection(k, forms, write) {
 		return
 	}
+	for _, f := range forms {
+		if processView(f) {
+			// aport resolves /proc/self in its own process; the host opens
+			// it in the host's (its cwd, its environment, its descriptors)
+			k.deny("oap.invalid_context", "%s is seen through a process's own view (/proc/self, /proc/PID, /dev/fd): what it names depends on the process that opens it, so it cannot be checked; name the file itself", f)
+			return
+		}
+	}
 	allowed, hasAllowed := k.limits.Strings("allowed_paths")
 	denied, _ := k.limits.Strings("denied_paths")
 	for _, f := range forms {
@@ -94,6 +102,20 @@ func checkFile(k *check) {
 			k.ok("max_bytes", "%d bytes within %d", x.Bytes, max)
 		}
 	}
+}
+
+// processView reports a path under a process's own view of the system:
+// /proc/self, /proc/thread-self, /proc/PID, /dev/fd and the standard
+// streams.
+func processView(p string) bool {
+	switch {
+	case p == "/dev/stdin" || p == "/dev/stdout" || p == "/dev/stderr" || p == "/dev/fd" || strings.HasPrefix(p, "/dev/fd/"):
+		return true
+	case !strings.HasPrefix(p, "/proc/"):
+		return false
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(p, "/proc/"), "/")
+	return first == "self" || first == "thread-self" || strings.Trim(first, "0123456789") == ""
 }
 
 func verb(write bool) string {

@@ -260,6 +260,29 @@ func withinFold(path, dir string) bool {
 // wherever they are: ~/.claude/settings*.json, <project>/.claude/settings*.json,
 // ~/.cursor/hooks.json and <project>/.cursor/hooks.json.
 func isHookConfig(abs string) bool {
+	switch abs {
+	case "/etc/claude-code/managed-settings.json", "/etc/claude-code/managed-mcp.json",
+		"/Library/Application Support/ClaudeCode/managed-settings.json", "/Library/Application Support/ClaudeCode/managed-mcp.json",
+		"/etc/cursor/hooks.json":
+		return true // managed settings can turn every hook off
+	}
+	// what the host runs from its configuration directory: hook scripts,
+	// agents and skills (which may declare hooks), plugins,
+	// the shell snapshot sourced before each Bash call
+	el := strings.Split(abs, "/")
+	for i := 0; i+1 < len(el); i++ {
+		switch strings.ToLower(el[i]) {
+		case ".claude":
+			switch strings.ToLower(el[i+1]) {
+			case "hooks", "agents", "skills", "plugins", "shell-snapshots":
+				return true
+			}
+		case ".cursor":
+			if strings.EqualFold(el[i+1], "hooks") {
+				return true
+			}
+		}
+	}
 	dir, base := filepath.Split(abs)
 	parent := filepath.Base(filepath.Clean(dir))
 	lb := strings.ToLower(base)

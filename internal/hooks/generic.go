@@ -55,8 +55,10 @@ func decodeGeneric(m Payload) (*eval.Call, error) {
 		if err = setPath(c, in, where, "file_path", "path"); err == nil {
 			c.Ctx.Bytes, c.Ctx.HasBytes, err = contentBytes(in, where, "content", "new_string", "edits", "new_source")
 		}
-		if d, ok := in["delete"]; ok {
-			_ = json.Unmarshal(d, &c.Ctx.Delete)
+		if d, ok := in["delete"]; ok && err == nil {
+			if json.Unmarshal(d, &c.Ctx.Delete) != nil {
+				err = inputErr("%s.delete must be true or false", where)
+			}
 		}
 	case "web.fetch":
 		err = setURL(c, in, where)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/aporthq/aport/internal/eval"
@@ -196,7 +197,9 @@ func cleanDir(d string) string {
 	if d == "" {
 		return ""
 	}
-	d = strings.ReplaceAll(d, "\\", "/")
+	if runtime.GOOS == "windows" {
+		d = strings.ReplaceAll(d, "\\", "/") // elsewhere \ is part of a name
+	}
 	if !filepath.IsAbs(d) {
 		return ""
 	}
