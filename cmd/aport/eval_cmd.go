@@ -410,7 +410,7 @@ func isURL(s string) bool {
 // decide evaluates the call, with the state store when the passport sets a
 // limit that counts across calls, applies break-glass and writes the audit event.
 func (r *evalRun) decide(p *passport.Passport, call *eval.Call) *eval.Decision {
-	env := eval.Env{Now: r.now, Home: userHome(r.getenv), CDPath: r.getenv("CDPATH") != "", Protect: r.protector()}
+	env := eval.Env{Now: r.now, Home: userHome(r.getenv), CDPath: r.getenv("CDPATH") != "", Path: filepath.SplitList(r.getenv("PATH")), Protect: r.protector()}
 	var d *eval.Decision
 	if eval.NeedsState(p, call) {
 		var err error

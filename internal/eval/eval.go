@@ -147,8 +147,9 @@ type StateView interface {
 // Env is everything outside the passport and the call that a decision uses.
 type Env struct {
 	Now     time.Time
-	Home    string // the user's home, for ~
-	CDPath  bool   // CDPATH is set: cd to a bare relative name may go elsewhere
+	Home    string   // the user's home, for ~
+	CDPath  bool     // CDPATH is set: cd to a bare relative name may go elsewhere
+	Path    []string // the directories of PATH where the hook runs: where shell text finds programs
 	State   StateView
 	Protect *Protector
 }

@@ -41,7 +41,7 @@ func checkCommand(k *check) {
 			k.ok("max_execution_time", "timeout %d ms within %d s", ms, max)
 		}
 	}
-	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath, Physical: pathx.Kernel, Glob: globFiles}
+	env := shell.Env{Cwd: k.c.Cwd, Home: k.env.Home, CDPath: k.env.CDPath, Path: k.env.Path, Physical: pathx.Kernel, Glob: globFiles}
 	if k.env.Protect != nil {
 		env.Protected = k.env.Protect.Protected
 		env.Secret = k.env.Protect.Secret

@@ -184,6 +184,12 @@ func (p *Protector) Known() (own, secrets []string) {
 	}
 	p.resolve()
 	own = append(append([]string(nil), p.resolved...), p.Prefixes...)
+	if p.AportHome != "" {
+		// the files aport keeps there by default, by name
+		for _, n := range []string{"passport.json", "audit.jsonl", "audit.jsonl.head", "audit.jsonl.lock", "keys/audit.ed25519", "state/state.db", "state/breakglass.json"} {
+			own = append(own, filepath.Join(p.AportHome, n))
+		}
+	}
 	return own, append([]string(nil), p.secrets...)
 }
 

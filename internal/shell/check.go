@@ -36,13 +36,33 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	c.assigns(ce.Assigns, x, name, "")
 	x = c.stdinFrom(redirs, x)
 	c.redirects(redirs, x, joinArgv(argv))
+	net := false
+	for _, r := range redirs {
+		if r.Op == syntax.RdrIn || r.Op == syntax.RdrInOut || r.Op == syntax.DplIn && c.netFds[r.Word.Lit()] {
+			if r.Op == syntax.DplIn || netPath(c.field(r.Word)) {
+				net = true
+				if r.N != nil && len(argv) > 0 && argv[0].lit && argv[0].val == "exec" {
+					if c.netFds == nil {
+						c.netFds = map[string]bool{}
+					}
+					c.netFds[r.N.Value] = true // exec 3<>/dev/tcp/...: fd 3 reads the network
+				}
+			}
+		}
+	}
 	if len(argv) == 0 {
 		if len(ce.Assigns) > 0 {
 			c.cwd.last = []string{""} // x=1: bash sets $_ to ""
 		}
 		return
 	}
+	start := len(c.res.Commands)
 	c.exec(argv, x, off)
+	if net {
+		for i := start; i < len(c.res.Commands); i++ {
+			c.res.Commands[i].net = true // its output carries what it read
+		}
+	}
 }
 
 // stdinFrom notes what the redirections put on standard input.
@@ -50,7 +70,13 @@ func (c *checker) stdinFrom(redirs []*syntax.Redirect, x ctx) ctx {
 	for _, r := range redirs {
 		switch r.Op {
 		case syntax.RdrIn, syntax.RdrInOut:
-			if wordHasDownload(r.Word) {
+			if wordHasDownload(r.Word) || netPath(c.field(r.Word)) {
+				x.stdinDL = true // < /dev/tcp/host/port: bash connects
+			}
+			x.stdin, x.hasStdin = "", false
+		case syntax.DplIn:
+			// <&3 where 3 was opened on a network connection
+			if v := r.Word.Lit(); c.netFds[v] {
 				x.stdinDL = true
 			}
 			x.stdin, x.hasStdin = "", false
@@ -73,6 +99,17 @@ func (c *checker) stdinFrom(redirs []*syntax.Redirect, x ctx) ctx {
 		}
 	}
 	return x
+}
+
+// netPath reports bash's network pseudo-files, /dev/tcp/HOST/PORT and
+// /dev/udp/HOST/PORT: reading one reads from the network. A path that is
+// not known may be one.
+func netPath(f field) bool {
+	if !f.lit {
+		return strings.Contains(f.text, "/dev/tcp") || strings.Contains(f.text, "/dev/udp")
+	}
+	p := path.Clean(f.val)
+	return strings.HasPrefix(p, "/dev/tcp/") || strings.HasPrefix(p, "/dev/udp/")
 }
 
 // hdocField evaluates a here-document body: quotes inside it are literal.
@@ -452,6 +489,15 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if !x.remote {
 		c.ownDirWrites(argv, name, text)
 	}
+	c.recordDownloads(argv[1:], name)
+	if strings.Contains(argv[0].val, "/") && c.downloaded(argv[0]) {
+		c.dangerDownload(text, "running "+argv[0].val+", which a download in the text saved")
+	}
+	if x.stdinDL {
+		if why := stdinRunner(argv[1:], name); why != "" {
+			c.dangerDownload(text, "a download on standard input of "+name+", which "+why)
+		}
+	}
 	c.varArgs(argv, name, text, x)
 	switch name {
 	case "set":
@@ -686,6 +732,80 @@ func oddBackslashes(s string) bool {
 // subcommand does, so that "git log" allows `git --no-pager log` and "git
 // push --force" denies `git --no-pager push --force`. -c and --exec-path,
 // which can make git run programs, and -C, which moves where it runs, stay.
+// recordDownloads notes the files curl -o and wget -O save, so that running
+// one later in the text (curl -o x.sh URL && sh x.sh) is running a download.
+func (c *checker) recordDownloads(args []field, name string) {
+	var outs []field
+	switch name {
+	case "curl":
+		opts, _ := parseArgs(args, curlShortVal, curlLongVal)
+		outs = optVals(opts, "-o", "--output")
+	case "wget":
+		opts, _ := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
+		outs = optVals(opts, "-O", "--output-document")
+	default:
+		return
+	}
+	for _, o := range outs {
+		ps, known := c.resolveAll(o)
+		if !known {
+			continue
+		}
+		for _, p := range ps {
+			if c.dlFiles == nil {
+				c.dlFiles = map[string]bool{}
+			}
+			c.dlFiles[p] = true
+		}
+	}
+}
+
+// downloaded reports a file a download in the text saved.
+func (c *checker) downloaded(f field) bool {
+	if len(c.dlFiles) == 0 || !f.lit {
+		return false
+	}
+	ps, _ := c.resolveAll(f)
+	for _, p := range ps {
+		if c.dlFiles[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// stdinRunner says why a program runs what it reads on standard input (a
+// makefile, editor or database commands, jobs to schedule, an expect or m4
+// script), or "" for one that does not.
+func stdinRunner(args []field, name string) string {
+	switch name {
+	case "make", "gmake":
+		for i, a := range args {
+			if a.lit && (a.val == "-f" || a.val == "--file" || a.val == "--makefile") && i+1 < len(args) && (args[i+1].val == "-" || isStdinPath(args[i+1].val)) {
+				return "runs the makefile it reads there"
+			}
+			if a.lit && (a.val == "-f-" || a.val == "--file=-" || a.val == "--makefile=-") {
+				return "runs the makefile it reads there"
+			}
+		}
+	case "ed", "red", "ex", "vi", "vim", "nvim", "view", "sqlite3", "psql", "mysql", "mariadb", "gdb":
+		return "runs the commands it reads there (shell escapes included)"
+	case "at", "batch", "crontab":
+		return "schedules the commands it reads there"
+	case "m4", "expect", "tclsh", "wish", "lua", "luajit", "php", "R", "Rscript", "jshell", "guile", "sbcl", "clisp", "ocaml", "gawk", "awk", "mawk", "nawk":
+		if name == "awk" || name == "gawk" || name == "mawk" || name == "nawk" {
+			for i, a := range args {
+				if a.lit && a.val == "-f" && i+1 < len(args) && (args[i+1].val == "-" || isStdinPath(args[i+1].val)) {
+					return "runs the program it reads there"
+				}
+			}
+			return ""
+		}
+		return "runs the program it reads there"
+	}
+	return ""
+}
+
 // ownDirWrites denies a command that may write where it runs when it runs
 // inside aport's own directory (cd ~/.aport && git init, script, nohup:
 // files appear there), and git's whole-tree operations (clean, reset,
@@ -729,6 +849,11 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 		sub == "grep" || sub == "blame" || sub == "rev-parse" || sub == "describe" || sub == "shortlog" ||
 		sub == "cat-file" || sub == "ls-tree" || sub == "help" || sub == "version"
 	for _, d := range dirs {
+		if name == "git" && c.bareRepo(d) {
+			c.add(Finding{Code: CodePathDenied, Command: text,
+				Message: fmt.Sprintf("%s runs in %s, a bare repository (objects/ and refs/ but no .git): git would read its configuration from %s/config, a file the agent's tools may write, and run the programs it names; run git in the project", text, d, d)})
+			return
+		}
 		inside := c.env.Protected(d)
 		if inside && (!onlyReads(name) || name == "git" && !gitReads) {
 			c.add(Finding{Code: CodeProtected, Command: text,
@@ -745,6 +870,32 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 			}
 		}
 	}
+}
+
+// bareRepo reports a directory git would take as a bare repository: it has
+// objects/ and refs/ on disk and is not itself a .git directory.
+func (c *checker) bareRepo(d string) bool {
+	if c.env.Glob == nil || path.Base(d) == ".git" || !path.IsAbs(d) {
+		return false
+	}
+	for _, sub := range []string{"objects", "refs"} {
+		if len(c.env.Glob(escapeGlob(path.Join(d, sub)))) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// escapeGlob makes a path a glob that matches only itself.
+func escapeGlob(p string) string {
+	var b strings.Builder
+	for _, r := range p {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // gitWholeTree names git subcommands that remove or rewrite files across

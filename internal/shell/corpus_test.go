@@ -36,7 +36,7 @@ func testEnv() Env {
 		Home:      "/home/dev",
 		Protected: testProtected,
 		Secret:    testSecret,
-		Own:       []string{"/home/dev/.aport"},
+		Own:       []string{"/home/dev/.aport", "/home/dev/.aport/passport.json", "/home/dev/.aport/keys/audit.ed25519"},
 		Secrets:   []string{"/home/dev/.aport/keys"},
 	}
 }
@@ -58,9 +58,12 @@ func testProtected(p string) bool {
 			return true
 		}
 	case ".cursor":
-		if base == "hooks.json" {
+		if base == "hooks.json" || base == "mcp.json" {
 			return true
 		}
+	}
+	if base == ".mcp.json" || base == ".claude.json" {
+		return true
 	}
 	switch p {
 	case "/home/dev/.claude", "/home/dev/.cursor", "/home/dev/demo/.claude", "/home/dev/demo/.cursor":

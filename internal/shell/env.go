@@ -23,6 +23,8 @@ func codeVar(name string) bool {
 		"GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR",
 		// files a program writes to when set, and the shell's own view of where it is
 		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE", "DIRSTACK", "OLDPWD",
+		// files bash reads when asked (compgen -A hostname, readline)
+		"HOSTFILE", "INPUTRC",
 		// $"..." strings are looked up in these message catalogues and expanded again
 		"TEXTDOMAIN", "TEXTDOMAINDIR",
 		// options, tools and configuration that common programs take from the environment

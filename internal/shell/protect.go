@@ -643,7 +643,8 @@ func (c *checker) protectArgs(args []field, name, text string) {
 					Message: fmt.Sprintf("%s is given %s, built from %s, which bash sets from what ran before (%s); aport does not follow it, and does not know %s to only read its arguments; write the path out", name, f.text, v, bashSetWhat(v), name)})
 				return
 			}
-			if vals == nil && (protectedShape(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.env.Own)) {
+			if vals == nil && (protectedShape(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.env.Own) || c.tailNames(f.w.Parts, hostConfigTails) ||
+				c.headNames(f.w.Parts, c.env.Own, c.env.Protected)) {
 				c.add(Finding{Code: CodeProtected, Command: text,
 					Message: fmt.Sprintf("%s is given %s, which is built to look like one of aport's own files or a hook configuration, and aport does not know %s to only read it (self-protection, independent of the passport)", name, f.text, name)})
 				return
@@ -674,7 +675,7 @@ func (c *checker) protectArgs(args []field, name, text string) {
 			}
 			if d := c.programDir(p); d != "" {
 				c.add(Finding{Code: CodePathDenied, Command: text,
-					Message: fmt.Sprintf("%s is given %s, in %s where the shell looks up programs, and aport does not know %s to only read it: a program written there runs under an allowed command's name; shell text may not write there", name, p, d, name)})
+					Message: fmt.Sprintf("%s is given %s, in %s, where programs and the code they load are found, and aport does not know %s to only read it: what is written there runs under an allowed command's name; shell text may not write there", name, p, d, name)})
 				return
 			}
 		}
@@ -805,7 +806,8 @@ func (c *checker) loadProbes() {
 	var cand []string
 	if h := c.env.Home; path.IsAbs(h) {
 		h = path.Clean(h)
-		cand = append(cand, h+"/.aport", h+"/.claude/settings.json", h+"/.claude/settings.local.json", h+"/.cursor/hooks.json")
+		cand = append(cand, h+"/.aport", h+"/.claude/settings.json", h+"/.claude/settings.local.json", h+"/.cursor/hooks.json",
+			h+"/.cursor/mcp.json", h+"/.claude.json", h+"/.mcp.json")
 		if c.env.Secret != nil {
 			for _, s := range []string{h + "/.aport/keys/audit.ed25519", h + "/.ssh/id_rsa", h + "/.ssh/id_ed25519", h + "/.ssh/id_ecdsa"} {
 				if c.env.Secret(s) {
@@ -816,7 +818,8 @@ func (c *checker) loadProbes() {
 	}
 	if d := c.env.Cwd; path.IsAbs(d) {
 		d = path.Clean(d)
-		cand = append(cand, d+"/.claude/settings.json", d+"/.claude/settings.local.json", d+"/.cursor/hooks.json")
+		cand = append(cand, d+"/.claude/settings.json", d+"/.claude/settings.local.json", d+"/.cursor/hooks.json",
+			d+"/.cursor/mcp.json", d+"/.mcp.json")
 	}
 	if c.env.Protected != nil {
 		for _, p := range cand {
@@ -1007,17 +1010,19 @@ func (c *checker) checkWrite(t target, text, how string) {
 		}
 		if d := c.programDir(p); d != "" {
 			c.add(Finding{Code: CodePathDenied, Command: text,
-				Message: fmt.Sprintf("%s %s would write into %s, where the shell looks up programs: a program written there runs under an allowed command's name (printf ... > /usr/bin/wc; wc), so shell text may not write there unless allowed_commands is \"*\"", how, p, d)})
+				Message: fmt.Sprintf("%s %s would write into %s, where programs and the code they load are found: what is written there runs under an allowed command's name (printf ... > /usr/bin/wc; wc), so shell text may not write there unless allowed_commands is \"*\"", how, p, d)})
 			return
 		}
 	}
 }
 
-// programDir returns the directory of the shell's program search path that
-// p is directly in (/usr/bin, /usr/local/bin, ~/.local/bin, ...), or "".
-// Writing there puts a program under a name an allowed command may run;
-// with allowed_commands "*" any program may run anyway, so nothing is
-// returned.
+// programDir returns the place p is in where a file written becomes code
+// that commands the text may run later load or run: a directory of the
+// program search path (/usr/bin, ~/.local/bin, every PATH entry), the
+// dynamic loader's configuration and library directories
+// (/etc/ld.so.preload, /usr/lib/...), or a shell's startup files (~/.bashrc,
+// /etc/profile.d/). "" otherwise. With allowed_commands "*" any program may
+// run anyway, so nothing is returned.
 func (c *checker) programDir(p string) string {
 	for _, a := range c.pol.Allowed {
 		if a == "*" {
@@ -1029,8 +1034,32 @@ func (c *checker) programDir(p string) string {
 	case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/usr/games", "/usr/local/games", "/snap/bin":
 		return dir
 	}
-	if h := c.env.Home; h != "" && (dir == h+"/.local/bin" || dir == h+"/bin" || dir == h+"/go/bin" || dir == h+"/.cargo/bin") {
+	for _, d := range c.env.Path {
+		if d != "" && path.IsAbs(d) && dir == path.Clean(d) {
+			return dir
+		}
+	}
+	h := c.env.Home
+	if h != "" && (dir == h+"/.local/bin" || dir == h+"/bin" || dir == h+"/go/bin" || dir == h+"/.cargo/bin") {
 		return dir
+	}
+	switch {
+	case p == "/etc/ld.so.preload" || p == "/etc/ld.so.conf" || strings.HasPrefix(p, "/etc/ld.so.conf.d/"):
+		return "the dynamic loader's configuration"
+	case p == "/etc/profile" || p == "/etc/bash.bashrc" || p == "/etc/bashrc" || p == "/etc/environment" ||
+		strings.HasPrefix(p, "/etc/profile.d/") || strings.HasPrefix(p, "/etc/zsh/"):
+		return "the shells' startup files"
+	}
+	for _, lib := range []string{"/lib", "/lib32", "/lib64", "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec", "/usr/local/lib", "/usr/local/lib64", "/usr/local/libexec"} {
+		if strings.HasPrefix(p, lib+"/") {
+			return lib + " (libraries and helper programs)"
+		}
+	}
+	if h != "" && dir == h {
+		switch path.Base(p) {
+		case ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".bash_aliases":
+			return "the shells' startup files"
+		}
 	}
 	return ""
 }
@@ -1223,7 +1252,8 @@ func (c *checker) checkRead(f field, text string, deep bool) {
 				return
 			}
 		}
-		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.secretNames())) {
+		if vals == nil && (keyTail(f.text) || keyTail(c.skeleton(f.w.Parts)) || c.tailNames(f.w.Parts, c.secretNames()) ||
+			c.headNames(f.w.Parts, c.secretNames(), c.env.Protected)) {
 			c.add(Finding{Code: CodeProtected, Command: text,
 				Message: fmt.Sprintf("%s reads %s, which ends in a private key's place (.ssh/id_*, .aport/keys/) whatever the unknown part is (self-protection, independent of the passport)", text, f.text)})
 		}
@@ -1646,6 +1676,10 @@ func (c *checker) skeleton(parts []syntax.WordPart) string {
 	return strings.ToLower(b.String())
 }
 
+// hostConfigTails are the ends of the hosts' configuration files, for words
+// whose start is not known ($x/.mcp.json).
+var hostConfigTails = []string{"/.claude/settings.json", "/.claude/settings.local.json", "/.cursor/hooks.json", "/.cursor/mcp.json", "/.mcp.json", "/.claude.json"}
+
 // secretNames are the private keys a word's literal end is compared with:
 // aport's (Env.Secrets) and the usual SSH keys in the home.
 func (c *checker) secretNames() []string {
@@ -1660,8 +1694,18 @@ func (c *checker) secretNames() []string {
 // whole name: a "/" in it, or a target's whole base name.
 func (c *checker) tailNames(parts []syntax.WordPart, targets []string) bool {
 	tail, ok := literalTail(parts)
-	tail = strings.ToLower(tail)
-	if !ok || tail == "" || strings.ContainsAny(tail, "*?[") {
+	tail = strings.ToLower(braceGlob(tail))
+	if !ok || tail == "" {
+		return false
+	}
+	if strings.ContainsAny(tail, "*?[") {
+		// $x/keys/*, $x/id_*: a glob end matches as a glob, also below a
+		// target directory
+		for _, t := range targets {
+			if globTailMatch(tail, strings.ToLower(path.Clean(t))) {
+				return true
+			}
+		}
 		return false
 	}
 	for _, t := range targets {
@@ -1681,6 +1725,115 @@ func (c *checker) tailNames(parts []syntax.WordPart, targets []string) bool {
 	return false
 }
 
+// braceGlob reads each {...} group of s as a glob that matches anything: a
+// brace expansion after an unknown part makes words aport does not follow.
+func braceGlob(s string) string {
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + "*" + s[i+j+1:]
+	}
+}
+
+// globTailMatch reports whether a glob end of a path can be the end of t or
+// of a path up to two levels below t (t a directory): its segments, from
+// the last, match t's; a first segment that does not start after a / is
+// the end of a name.
+func globTailMatch(tail, t string) bool {
+	ts := strings.Split(tail, "/")
+	partial := ts[0] != ""
+	if !partial {
+		ts = ts[1:]
+	}
+	tt := strings.Split(t, "/")
+	for below := 0; below <= 2 && below < len(ts); below++ {
+		segs := ts[:len(ts)-below]
+		if len(segs) == 0 || len(segs) > len(tt) {
+			continue
+		}
+		ok := true
+		for k := 1; k <= len(segs) && ok; k++ {
+			pat, name := segs[len(segs)-k], tt[len(tt)-k]
+			if k == len(segs) && partial {
+				pat = "*" + pat // the unknown part may hold the name's start
+			}
+			m, err := path.Match(bashGlob(pat), name)
+			ok = err != nil || m
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// headNames reports a word whose literal start, before its first part that
+// is not a literal, can only begin one of targets: ~/.aport/keys$x,
+// ~/.aport$x, ~/.ss$x — or names a directory inside (dir reports one) where
+// an unknown name may be one of them (~/.aport/$x). A start that is an
+// ordinary directory above them (~/$x, /$x) is not enough.
+func (c *checker) headNames(parts []syntax.WordPart, targets []string, inside func(string) bool) bool {
+	head, ok := literalHead(parts)
+	if !ok || head == "" {
+		return false
+	}
+	switch {
+	case head == "~" || strings.HasPrefix(head, "~/"):
+		if c.env.Home == "" {
+			return false
+		}
+		head = c.env.Home + head[1:]
+	case !strings.HasPrefix(head, "/"):
+		d := c.cwdOne()
+		if d == "" {
+			return false
+		}
+		head = d + "/" + head
+	}
+	low := strings.ToLower(head)
+	for _, t := range targets {
+		t = strings.ToLower(path.Clean(t))
+		if !strings.HasPrefix(t, low) && !strings.HasPrefix(low, t+"/") {
+			continue
+		}
+		// a start that ends in a name, the target's own directory (~/.ssh/$x),
+		// or a directory inside aport's own (~/.aport/$x)
+		if !strings.HasSuffix(low, "/") || path.Clean(low) == path.Dir(t) || inside != nil && inside(path.Clean(head)) {
+			return true
+		}
+	}
+	return false
+}
+
+// literalHead is the literal text of a word before its first part that is
+// not a literal (quotes removed); ok is false when every part is a literal.
+func literalHead(parts []syntax.WordPart) (string, bool) {
+	head := ""
+	for _, part := range parts {
+		switch p := part.(type) {
+		case *syntax.Lit:
+			head += p.Value
+		case *syntax.SglQuoted:
+			head += p.Value
+		case *syntax.DblQuoted:
+			h, ok := literalHead(p.Parts)
+			head += h
+			if ok {
+				return head, true
+			}
+		default:
+			return head, true
+		}
+	}
+	return head, false
+}
+
 // literalTail is the literal text of a word after its last part that is not
 // a literal (quotes removed); ok is false when every part is a literal.
 func literalTail(parts []syntax.WordPart) (string, bool) {
@@ -1697,6 +1850,8 @@ func literalTail(parts []syntax.WordPart) (string, bool) {
 			if ok {
 				return tail, true
 			}
+		case *syntax.BraceExp:
+			tail = "*" + tail // its words are followed as a glob that matches them all
 		default:
 			return tail, true
 		}
@@ -1721,7 +1876,7 @@ func (c *checker) substEcho(p *syntax.CmdSubst) (string, bool) {
 }
 
 // protectedNames are the file names of aport's files and the hook configs.
-var protectedNames = []string{"settings.json", "settings.local.json", "hooks.json", "passport.json", "audit.jsonl",
+var protectedNames = []string{"settings.json", "settings.local.json", "hooks.json", "mcp.json", ".mcp.json", ".claude.json", "passport.json", "audit.jsonl",
 	"audit.jsonl.1", "audit.jsonl.head", "audit.jsonl.lock", "audit.ed25519", "audit.ed25519.pub", "state.db",
 	"breakglass.json", "keys", "state", ".aport", ".claude", ".cursor"}
 

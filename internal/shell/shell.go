@@ -47,6 +47,9 @@ type Env struct {
 	// would touch aport's own files or hook configs; Secret reports a private-key path no tool may read.
 	Protected func(abs string) bool
 	Secret    func(abs string) bool
+	// Path is the directories of PATH: a program written into one runs
+	// under the name of a command the text may run later.
+	Path []string
 	// Own and Secrets list aport's own files and directories and the
 	// private keys by name, for words whose value is not known but whose
 	// literal end can only be the end of one of them ($x/keys/audit.ed25519).
@@ -89,6 +92,7 @@ type Command struct {
 	Name    string   // basename of Argv[0]
 	Wrapper string   // name of the wrapper that ran it ("" for top level), e.g. "sudo", "xargs", "bash -c"
 	Cwd     string   // the directory it runs in, following cd within the text ("" when unknown)
+	net     bool     // reads from the network (< /dev/tcp/...): its output is a download
 }
 
 // Reason codes used by this package.

@@ -48,6 +48,8 @@ func TestCommands(t *testing.T) {
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.claude/settings.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.claude/settings.local.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.cursor/hooks.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.cursor/mcp.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
+			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.mcp.json"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.git/config"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/.git/hooks/pre-commit"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},
 			{Argv: []string{"grep", "-l", "x", "/home/dev/demo/found"}, Name: "grep", Wrapper: "find -exec", Cwd: "/home/dev/demo"},

@@ -57,6 +57,8 @@ type checker struct {
 	assoc       map[string]bool     // declared associative (-A) in the text: subscripts are not arithmetic
 	caseVars    map[string]bool     // declared -l, -u or -c: values change case when assigned
 	recursed    map[string]bool     // functions whose body was walked again for a recursive call
+	netFds      map[string]bool     // descriptors exec opened on /dev/tcp or /dev/udp
+	dlFiles     map[string]bool     // files a download in the text saved (curl -o x.sh), by path
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	defined     map[string]bool     // variables certainly assigned at this point of the text
@@ -646,7 +648,7 @@ func (c *checker) binary(n *syntax.BinaryCmd, x ctx) {
 // download tool.
 func (c *checker) downloadSince(start int) bool {
 	for _, cm := range c.res.Commands[start:] {
-		if isDownload(cm.Name) {
+		if cm.net || isDownload(cm.Name) {
 			return true
 		}
 	}

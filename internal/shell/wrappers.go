@@ -155,7 +155,10 @@ func interpreter(name string) (shortVal, programOpts string, ok bool) {
 // isDownload names the tools that fetch data from the network.
 func isDownload(name string) bool {
 	switch name {
-	case "curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "aria2c", "http", "https", "xh", "lwp-request", "lynx", "links":
+	case "curl", "wget", "fetch", "nc", "ncat", "netcat", "socat", "aria2c", "http", "https", "xh", "lwp-request", "lynx", "links",
+		// clients whose output is what a server sent
+		"openssl", "ssh", "scp", "sftp", "telnet", "ftp", "tftp", "lftp", "smbclient",
+		"aws", "gsutil", "gcloud", "az", "gh", "s3cmd", "rclone", "mc":
 		return true
 	}
 	return false
@@ -792,7 +795,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		c.nestedText(rest[0], x, "trap", text)
 	case "source", ".":
 		if len(args) > 0 {
-			if args[0].w != nil && wordHasDownload(args[0].w) {
+			if args[0].w != nil && wordHasDownload(args[0].w) || c.downloaded(args[0]) {
 				c.dangerDownload(text, name+" of a download")
 			} else if x.stdinDL && args[0].lit && (isStdinPath(path.Clean(args[0].val)) || args[0].val == "-") {
 				c.dangerDownload(text, "a download on standard input")
@@ -906,7 +909,7 @@ func (c *checker) shell(args []field, name, text string, x ctx) {
 			c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
 		}
 	default:
-		if rest[0].w != nil && wordHasDownload(rest[0].w) {
+		if rest[0].w != nil && wordHasDownload(rest[0].w) || c.downloaded(rest[0]) {
 			c.dangerDownload(text, "a downloaded script")
 		} else if rest[0].lit && isStdinPath(rest[0].val) && x.stdinDL {
 			c.dangerDownload(text, "a download on standard input")
@@ -952,7 +955,7 @@ func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
 		}
 		return
 	}
-	if rest[0].w != nil && wordHasDownload(rest[0].w) {
+	if rest[0].w != nil && wordHasDownload(rest[0].w) || c.downloaded(rest[0]) {
 		c.dangerDownload(text, "a downloaded script")
 	}
 }
