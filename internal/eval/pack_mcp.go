@@ -94,8 +94,11 @@ func mcpServerNames(server string) []string {
 		return nil
 	}
 	names := []string{server}
-	if b := path.Base(server); b != server && b != "." && b != "/" {
-		names = append(names, b)
+	// an npm scoped package answers to its name without the scope; a
+	// path or an image name does not (/tmp/x/mcp-server-git is not
+	// mcp-server-git, evil.io/x/github is not github)
+	if strings.HasPrefix(server, "@") && strings.Count(server, "/") == 1 {
+		names = append(names, path.Base(server))
 	}
 	return names
 }

