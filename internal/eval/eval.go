@@ -32,6 +32,7 @@ type Call struct {
 	Input     json.RawMessage // the tool input as the host sent it
 	Cwd       string          // absolute working directory of the call
 	Workspace string          // workspace root (Cursor workspace_roots[0], else cwd)
+	Roots     []string        // Cursor's other workspace roots: relative globs apply under each
 	SessionID string
 	AgentID   string
 	AgentType string
@@ -175,6 +176,9 @@ type check struct {
 	pack   *packs.Info
 	limits passport.Limits
 	d      *Decision
+
+	rootsDone bool     // rootList is computed
+	rootList  []string // where relative entries are anchored (check.roots)
 }
 
 func (k *check) deny(code, format string, args ...any) {

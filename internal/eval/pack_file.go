@@ -3,6 +3,8 @@ package eval
 import (
 	"fmt"
 	"path"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -159,37 +161,60 @@ func fileProtection(k *check, forms []string, write bool) bool {
 // An entry that is not a valid glob matches for deny and never for allow.
 func matchAny(entries []string, abs string, k *check, deny bool) (string, bool) {
 	for _, e := range entries {
-		g := absGlob(e, k.c.Workspace, k.env.Home)
-		g = cleanGlob(g)
-		name := abs
-		if deny {
-			g, name = strings.ToLower(g), strings.ToLower(abs)
-		}
-		if !hasMeta(g) {
-			if within(name, g) {
+		for _, root := range k.roots() {
+			if matchEntry(e, root, abs, k, deny) {
 				return e, true
-			}
-			continue
-		}
-		ok, err := doublestar.Match(g, name)
-		if err != nil {
-			if deny {
-				return e, true
-			}
-			continue
-		}
-		if ok {
-			return e, true
-		}
-		if deny {
-			for d := path.Dir(name); d != "/" && d != "."; d = path.Dir(d) {
-				if ok, _ := doublestar.Match(g, d); ok {
-					return e, true
-				}
 			}
 		}
 	}
 	return "", false
+}
+
+// roots are the directories relative entries are anchored on: the
+// workspace, Cursor's other workspace roots, and each of them with its
+// symlinks resolved (a project reached through a link is the same project).
+func (k *check) roots() []string {
+	if k.rootsDone {
+		return k.rootList
+	}
+	k.rootsDone = true
+	for _, r := range append([]string{k.c.Workspace}, k.c.Roots...) {
+		if !slices.Contains(k.rootList, r) {
+			k.rootList = append(k.rootList, r)
+		}
+		if real, err := filepath.EvalSymlinks(r); err == nil && real != r && !slices.Contains(k.rootList, real) {
+			k.rootList = append(k.rootList, real)
+		}
+	}
+	return k.rootList
+}
+
+// matchEntry reports whether one entry, anchored on root when relative,
+// matches abs (see matchAny).
+func matchEntry(e, root, abs string, k *check, deny bool) bool {
+	g := cleanGlob(absGlob(e, root, k.env.Home))
+	name := abs
+	if deny {
+		g, name = strings.ToLower(g), strings.ToLower(abs)
+	}
+	if !hasMeta(g) {
+		return within(name, g)
+	}
+	ok, err := doublestar.Match(g, name)
+	if err != nil {
+		return deny
+	}
+	if ok {
+		return true
+	}
+	if deny {
+		for d := path.Dir(name); d != "/" && d != "."; d = path.Dir(d) {
+			if ok, _ := doublestar.Match(g, d); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // namesSecret reports whether an allowed_paths entry names the secret path

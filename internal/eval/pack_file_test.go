@@ -206,3 +206,28 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestRelativeEntriesEveryRoot: relative entries apply under each of
+// Cursor's workspace roots, and under a root reached through a symlink as
+// under its target.
+func TestRelativeEntriesEveryRoot(t *testing.T) {
+	p := mustPassport(t, `{"id":"a","assurance_level":"L2","capabilities":["data.file.read"],"limits":{"data.file.read":{"denied_paths":["secrets/**"]}}}`)
+	c := Call{Tool: "Read", Capability: "data.file.read", Cwd: demo, Workspace: demo, Roots: []string{"/home/dev/other"},
+		Ctx: Context{Path: "/home/dev/other/secrets/k.txt", HasPath: true}}
+	if d := Evaluate(p, &c, testEnv()); d.Allow || d.Reasons[0].Code != "oap.path_denied" {
+		t.Fatalf("second root: allow=%v %v", d.Allow, d.Reasons)
+	}
+	dir := t.TempDir()
+	ws := filepath.Join(dir, "ws")
+	os.MkdirAll(filepath.Join(ws, "secrets"), 0o755)
+	os.WriteFile(filepath.Join(ws, "secrets", "k.txt"), []byte("k"), 0o600)
+	link := filepath.Join(dir, "wslink")
+	if err := os.Symlink(ws, link); err != nil {
+		t.Fatal(err)
+	}
+	c = Call{Tool: "Read", Capability: "data.file.read", Cwd: link, Workspace: link,
+		Ctx: Context{Path: filepath.Join(ws, "secrets", "k.txt"), HasPath: true}}
+	if d := Evaluate(p, &c, testEnv()); d.Allow || d.Reasons[0].Code != "oap.path_denied" {
+		t.Fatalf("root through a symlink: allow=%v %v", d.Allow, d.Reasons)
+	}
+}

@@ -32,6 +32,11 @@ func decodeCursor(m Payload) (*eval.Call, error) {
 	}
 	if len(roots) > 0 {
 		c.Workspace = cleanDir(roots[0])
+		for _, r := range roots[1:] {
+			if d := cleanDir(r); d != "" {
+				c.Roots = append(c.Roots, d)
+			}
+		}
 	}
 	cwd, _ := str(m, "cwd")
 	c.Cwd = cleanDir(cwd)
