@@ -123,7 +123,7 @@ func (p *Protector) protected(abs string) bool {
 		}
 	}
 	for _, f := range p.Prefixes {
-		if f != "" && strings.HasPrefix(abs, f) {
+		if f != "" && len(abs) >= len(f) && strings.EqualFold(abs[:len(f)], f) {
 			return true
 		}
 	}
