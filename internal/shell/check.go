@@ -36,18 +36,35 @@ func (c *checker) call(ce *syntax.CallExpr, redirs []*syntax.Redirect, x ctx) {
 	c.assigns(ce.Assigns, x, name, "")
 	x = c.stdinFrom(redirs, x)
 	c.redirects(redirs, x, joinArgv(argv))
-	net := false
+	net := x.stdinDL && len(argv) > 0 && argv[0].known() && (baseName(argv[0].val) == "tee" || baseName(argv[0].val) == "cat")
 	for _, r := range redirs {
-		if r.Op == syntax.RdrIn || r.Op == syntax.RdrInOut || r.Op == syntax.DplIn && c.netFds[r.Word.Lit()] {
-			if r.Op == syntax.DplIn || netPath(c.field(r.Word)) {
-				net = true
-				if r.N != nil && len(argv) > 0 && argv[0].lit && argv[0].val == "exec" {
-					if c.netFds == nil {
-						c.netFds = map[string]bool{}
-					}
-					c.netFds[r.N.Value] = true // exec 3<>/dev/tcp/...: fd 3 reads the network
-				}
+		switch {
+		case (r.Op == syntax.RdrIn || r.Op == syntax.RdrInOut) && (c.netPathField(c.field(r.Word)) || c.downloaded(c.field(r.Word))):
+			net = true
+			if r.N != nil {
+				c.netFd(r.N.Value) // exec 3<>/dev/tcp/...: fd 3 reads the network
+			} else if len(argv) > 0 && argv[0].lit && argv[0].val == "exec" || len(argv) > 1 && argv[1].lit && argv[1].val == "exec" {
+				c.stdinNet = true // exec </dev/tcp/...: every later command reads it
 			}
+		case r.Op == syntax.DplIn && c.netFdWord(r.Word):
+			net = true
+		}
+	}
+	for i, a := range argv {
+		if i > 0 && (c.downloaded(a) || a.w != nil && c.wordHasDLVar(a.w)) {
+			net = true // cat x.sh, echo "$x": its output carries the download
+		}
+	}
+	if len(argv) > 0 && argv[0].known() && (isDownload(baseName(argv[0].val)) || net) {
+		// what a download (or a command reading one) writes to a file is a download
+		for _, r := range redirs {
+			if isWriteRedir(r) {
+				c.markDownloaded([]field{c.field(r.Word)})
+			}
+		}
+		if baseName(argv[0].val) == "tee" {
+			_, pos := parseArgs(argv[1:], "", "")
+			c.markDownloaded(pos)
 		}
 	}
 	if len(argv) == 0 {
@@ -70,24 +87,24 @@ func (c *checker) stdinFrom(redirs []*syntax.Redirect, x ctx) ctx {
 	for _, r := range redirs {
 		switch r.Op {
 		case syntax.RdrIn, syntax.RdrInOut:
-			if wordHasDownload(r.Word) || netPath(c.field(r.Word)) {
-				x.stdinDL = true // < /dev/tcp/host/port: bash connects
+			if f := c.field(r.Word); wordHasDownload(r.Word) || c.netPathField(f) || c.downloaded(f) {
+				x.stdinDL = true // < /dev/tcp/host/port: bash connects; < x.sh saved by curl
 			}
 			x.stdin, x.hasStdin = "", false
 		case syntax.DplIn:
 			// <&3 where 3 was opened on a network connection
-			if v := r.Word.Lit(); c.netFds[v] {
+			if c.netFdWord(r.Word) {
 				x.stdinDL = true
 			}
 			x.stdin, x.hasStdin = "", false
 		case syntax.WordHdoc:
-			if wordHasDownload(r.Word) {
+			if wordHasDownload(r.Word) || c.wordHasDLVar(r.Word) {
 				x.stdinDL = true
 			}
 			f := c.field(r.Word)
 			x.stdin, x.hasStdin = f.val+"\n", f.lit
 		case syntax.Hdoc, syntax.DashHdoc:
-			if wordHasDownload(r.Hdoc) {
+			if wordHasDownload(r.Hdoc) || c.wordHasDLVar(r.Hdoc) {
 				x.stdinDL = true
 			}
 			if r.Hdoc == nil {
@@ -99,6 +116,59 @@ func (c *checker) stdinFrom(redirs []*syntax.Redirect, x ctx) ctx {
 		}
 	}
 	return x
+}
+
+// netPathField is netPath that also tries the values the text shows for a
+// word built from variables (x=/dev/tcp/...; sh < $x).
+func (c *checker) netPathField(f field) bool {
+	if netPath(f) {
+		return true
+	}
+	if !f.lit && f.w != nil {
+		for _, v := range c.possibleValues(f.w.Parts) {
+			if netPath(litField(v)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// netFd records a descriptor opened on the network ({fd} names included).
+func (c *checker) netFd(n string) {
+	if c.netFds == nil {
+		c.netFds = map[string]bool{}
+	}
+	c.netFds[strings.Trim(n, "{}")] = true
+}
+
+// netFdWord reports <&N (or <&N-, <&$fd) duplicating a descriptor that may
+// read the network.
+func (c *checker) netFdWord(w *syntax.Word) bool {
+	if len(c.netFds) == 0 {
+		return false
+	}
+	v := strings.TrimSuffix(w.Lit(), "-")
+	if v == "" {
+		return true // <&$fd: not known, and a network descriptor is open
+	}
+	return c.netFds[v]
+}
+
+// wordHasDLVar reports a word that uses a variable the text assigned a
+// download to (x=$(curl ...)).
+func (c *checker) wordHasDLVar(w *syntax.Word) bool {
+	if len(c.dlVars) == 0 || w == nil {
+		return false
+	}
+	found := false
+	syntax.Walk(w, func(n syntax.Node) bool {
+		if pe, ok := n.(*syntax.ParamExp); ok && pe.Param != nil && c.dlVars[pe.Param.Value] {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // netPath reports bash's network pseudo-files, /dev/tcp/HOST/PORT and
@@ -395,7 +465,7 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	// $_ is this command's last argument once it has run (its own words
 	// still see the previous one)
 	defer func() {
-		if l := argv[len(argv)-1]; l.lit && !l.glob {
+		if l := argv[len(argv)-1]; l.lit && !l.glob && !c.debugTrap {
 			c.cwd.last = []string{l.val}
 		} else {
 			c.cwd.last = nil
@@ -492,6 +562,20 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	c.recordDownloads(argv[1:], name)
 	if strings.Contains(argv[0].val, "/") && c.downloaded(argv[0]) {
 		c.dangerDownload(text, "running "+argv[0].val+", which a download in the text saved")
+	}
+	if len(c.dlFiles) > 0 {
+		// a saved download given as the code a program runs: make -f x.mk,
+		// bash --rcfile x.sh, awk -f x.awk
+		for i, a := range argv[1:] {
+			if !a.lit || i+2 >= len(argv) || !c.downloaded(argv[i+2]) {
+				continue
+			}
+			if a.val == "--rcfile" || a.val == "--init-file" || a.val == "--file" || a.val == "--makefile" ||
+				strings.HasPrefix(a.val, "-") && !strings.HasPrefix(a.val, "--") && strings.HasSuffix(a.val, "f") {
+				c.dangerDownload(text, argv[i+2].val+" given to "+name+" as its code, which a download in the text saved")
+				break
+			}
+		}
 	}
 	if x.stdinDL {
 		if why := stdinRunner(argv[1:], name); why != "" {
@@ -736,16 +820,67 @@ func oddBackslashes(s string) bool {
 // one later in the text (curl -o x.sh URL && sh x.sh) is running a download.
 func (c *checker) recordDownloads(args []field, name string) {
 	var outs []field
+	remote := func(pos []field, dirs []field) {
+		// saved under the URL's last name, in the output directory
+		for _, u := range pos {
+			if !u.lit || !strings.Contains(u.val, "://") {
+				continue
+			}
+			base := path.Base(strings.SplitN(strings.SplitN(u.val, "?", 2)[0], "#", 2)[0])
+			if base == "" || base == "/" || base == "." {
+				continue
+			}
+			if len(dirs) == 0 {
+				outs = append(outs, litField(base))
+			}
+			for _, d := range dirs {
+				if d.lit {
+					outs = append(outs, litField(path.Join(d.val, base)))
+				}
+			}
+		}
+	}
 	switch name {
 	case "curl":
-		opts, _ := parseArgs(args, curlShortVal, curlLongVal)
-		outs = optVals(opts, "-o", "--output")
+		opts, pos := parseArgs(args, curlShortVal, curlLongVal)
+		dirs := optVals(opts, "--output-dir")
+		for _, o := range optVals(opts, "-o", "--output") {
+			outs = append(outs, o)
+			for _, d := range dirs {
+				if d.lit && o.lit && !path.IsAbs(o.val) {
+					outs = append(outs, litField(path.Join(d.val, o.val)))
+				}
+			}
+		}
+		if hasOpt(opts, "-O", "--remote-name", "--remote-name-all", "-J", "--remote-header-name") {
+			remote(pos, dirs)
+		}
 	case "wget":
-		opts, _ := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
+		opts, pos := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
 		outs = optVals(opts, "-O", "--output-document")
+		if len(outs) == 0 {
+			remote(pos, optVals(opts, "-P", "--directory-prefix"))
+		}
+	case "cp", "mv", "install", "ln", "rsync":
+		// a copy of a saved download is one too
+		_, pos := parseArgs(args, "tSTm", " target-directory suffix mode ")
+		if len(pos) < 2 {
+			return
+		}
+		src, dst := pos[:len(pos)-1], pos[len(pos)-1]
+		for _, s := range src {
+			if c.downloaded(s) {
+				outs = append(outs, dst, litField(path.Join(dst.val, path.Base(s.val))))
+			}
+		}
 	default:
 		return
 	}
+	c.markDownloaded(outs)
+}
+
+// markDownloaded records files as holding a download.
+func (c *checker) markDownloaded(outs []field) {
 	for _, o := range outs {
 		ps, known := c.resolveAll(o)
 		if !known {
@@ -760,7 +895,8 @@ func (c *checker) recordDownloads(args []field, name string) {
 	}
 }
 
-// downloaded reports a file a download in the text saved.
+// downloaded reports a file a download in the text saved (a glob that may
+// name one counts).
 func (c *checker) downloaded(f field) bool {
 	if len(c.dlFiles) == 0 || !f.lit {
 		return false
@@ -769,6 +905,13 @@ func (c *checker) downloaded(f field) bool {
 	for _, p := range ps {
 		if c.dlFiles[p] {
 			return true
+		}
+		if f.glob {
+			for d := range c.dlFiles {
+				if globMatch(p, d) {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -780,12 +923,32 @@ func (c *checker) downloaded(f field) bool {
 func stdinRunner(args []field, name string) string {
 	switch name {
 	case "make", "gmake":
+		stdin := func(v string) bool { return v == "-" || isStdinPath(path.Clean(v)) }
 		for i, a := range args {
-			if a.lit && (a.val == "-f" || a.val == "--file" || a.val == "--makefile") && i+1 < len(args) && (args[i+1].val == "-" || isStdinPath(args[i+1].val)) {
+			if !a.lit || !strings.HasPrefix(a.val, "-") {
+				continue
+			}
+			if v, ok := strings.CutPrefix(a.val, "--file="); ok && stdin(v) {
 				return "runs the makefile it reads there"
 			}
-			if a.lit && (a.val == "-f-" || a.val == "--file=-" || a.val == "--makefile=-") {
+			if v, ok := strings.CutPrefix(a.val, "--makefile="); ok && stdin(v) {
 				return "runs the makefile it reads there"
+			}
+			if a.val == "--file" || a.val == "--makefile" {
+				if i+1 < len(args) && stdin(args[i+1].val) {
+					return "runs the makefile it reads there"
+				}
+				continue
+			}
+			if strings.HasPrefix(a.val, "--") {
+				continue
+			}
+			// a cluster: -sf -, -f-, -f/dev/stdin
+			if k := strings.IndexByte(a.val, 'f'); k > 0 {
+				rest := a.val[k+1:]
+				if rest == "" && i+1 < len(args) && stdin(args[i+1].val) || rest != "" && stdin(rest) {
+					return "runs the makefile it reads there"
+				}
 			}
 		}
 	case "ed", "red", "ex", "vi", "vim", "nvim", "view", "sqlite3", "psql", "mysql", "mariadb", "gdb":
@@ -826,7 +989,12 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 			case v == "-C" && i+1 < len(argv):
 				i++
 				gitDirs = append(gitDirs, argv[i].val)
-			case v == "-c" || v == "--git-dir" || v == "--work-tree" || v == "--namespace":
+			case v == "--work-tree" && i+1 < len(argv):
+				i++
+				gitDirs = append(gitDirs, argv[i].val) // the tree whole-tree operations change
+			case strings.HasPrefix(v, "--work-tree="):
+				gitDirs = append(gitDirs, strings.TrimPrefix(v, "--work-tree="))
+			case v == "-c" || v == "--git-dir" || v == "--namespace":
 				i++
 			case strings.HasPrefix(v, "-"):
 			default:
@@ -849,10 +1017,12 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 		sub == "grep" || sub == "blame" || sub == "rev-parse" || sub == "describe" || sub == "shortlog" ||
 		sub == "cat-file" || sub == "ls-tree" || sub == "help" || sub == "version"
 	for _, d := range dirs {
-		if name == "git" && c.bareRepo(d) {
-			c.add(Finding{Code: CodePathDenied, Command: text,
-				Message: fmt.Sprintf("%s runs in %s, a bare repository (objects/ and refs/ but no .git): git would read its configuration from %s/config, a file the agent's tools may write, and run the programs it names; run git in the project", text, d, d)})
-			return
+		if name == "git" {
+			if bare := c.bareRepoAbove(d); bare != "" {
+				c.add(Finding{Code: CodePathDenied, Command: text,
+					Message: fmt.Sprintf("%s runs in %s, a bare repository (objects/ and refs/ but no .git): git would read its configuration from %s/config, a file the agent's tools may write, and run the programs it names; run git in the project", text, bare, bare)})
+				return
+			}
 		}
 		inside := c.env.Protected(d)
 		if inside && (!onlyReads(name) || name == "git" && !gitReads) {
@@ -868,6 +1038,25 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 					return
 				}
 			}
+		}
+	}
+}
+
+// bareRepoAbove returns the bare repository git would find from d, looking
+// upwards as git does until a directory with .git, or "".
+func (c *checker) bareRepoAbove(d string) string {
+	if c.env.Glob == nil || !path.IsAbs(d) {
+		return ""
+	}
+	for dir := path.Clean(d); ; dir = path.Dir(dir) {
+		if len(c.env.Glob(escapeGlob(path.Join(dir, ".git")))) > 0 {
+			return ""
+		}
+		if c.bareRepo(dir) {
+			return dir
+		}
+		if dir == "/" {
+			return ""
 		}
 	}
 }

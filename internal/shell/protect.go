@@ -1030,13 +1030,13 @@ func (c *checker) programDir(p string) string {
 		}
 	}
 	dir := path.Dir(p)
-	switch dir {
-	case "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/usr/games", "/usr/local/games", "/snap/bin":
-		return dir
-	}
-	for _, d := range c.env.Path {
-		if d != "" && path.IsAbs(d) && dir == path.Clean(d) {
-			return dir
+	progDirs := append([]string{"/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/usr/games", "/usr/local/games", "/snap/bin"}, c.env.Path...)
+	for _, d := range progDirs {
+		if d == "" || !path.IsAbs(d) {
+			continue
+		}
+		if d = path.Clean(d); dir == d || strings.ContainsAny(dir, "*?[") && globMatch(dir, d) {
+			return d // /usr/b[i]n/wc too
 		}
 	}
 	h := c.env.Home
@@ -1046,22 +1046,44 @@ func (c *checker) programDir(p string) string {
 	switch {
 	case p == "/etc/ld.so.preload" || p == "/etc/ld.so.conf" || strings.HasPrefix(p, "/etc/ld.so.conf.d/"):
 		return "the dynamic loader's configuration"
-	case p == "/etc/profile" || p == "/etc/bash.bashrc" || p == "/etc/bashrc" || p == "/etc/environment" ||
-		strings.HasPrefix(p, "/etc/profile.d/") || strings.HasPrefix(p, "/etc/zsh/"):
+	case dir == "/etc" && startupFile(path.Base(p)) ||
+		strings.HasPrefix(p, "/etc/profile.d/") || strings.HasPrefix(p, "/etc/zsh/") || strings.HasPrefix(p, "/etc/fish/") ||
+		strings.HasPrefix(p, "/etc/bash_completion.d/") || strings.HasPrefix(p, "/usr/share/bash-completion/"):
 		return "the shells' startup files"
+	case strings.HasPrefix(p, "/etc/cron") || strings.HasPrefix(p, "/var/spool/cron/") || strings.HasPrefix(p, "/etc/sudoers") ||
+		strings.HasPrefix(p, "/etc/systemd/") || strings.HasPrefix(p, "/etc/init.d/") || p == "/etc/rc.local":
+		return "what the system runs by itself"
+	case strings.Contains(p, "/pkg/tool/"):
+		return "a Go toolchain's tool directory"
 	}
 	for _, lib := range []string{"/lib", "/lib32", "/lib64", "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libexec", "/usr/local/lib", "/usr/local/lib64", "/usr/local/libexec"} {
 		if strings.HasPrefix(p, lib+"/") {
 			return lib + " (libraries and helper programs)"
 		}
 	}
-	if h != "" && dir == h {
-		switch path.Base(p) {
-		case ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".bash_aliases":
+	if h != "" {
+		switch {
+		case dir == h && (startupFile(path.Base(p)) || strings.HasPrefix(path.Base(p), ".bash")):
 			return "the shells' startup files"
+		case p == h+"/.ssh/rc" || strings.HasPrefix(p, h+"/.config/fish/") || strings.HasPrefix(p, h+"/.config/systemd/") ||
+			strings.HasPrefix(p, h+"/.config/autostart/"):
+			return "what the system runs by itself"
 		}
 	}
 	return ""
+}
+
+// startupFile names the startup and logout files shells read, in /etc or
+// the home.
+func startupFile(base string) bool {
+	switch base {
+	case ".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile", ".zshrc", ".zshenv", ".zprofile", ".zlogin",
+		".zlogout", ".bash_aliases", ".kshrc", ".cshrc", ".tcshrc", ".login", ".logout", ".inputrc",
+		"profile", "bash.bashrc", "bashrc", "bash.bash_logout", "environment", "zshrc", "zshenv", "zprofile", "zlogin",
+		"zlogout", "csh.cshrc", "csh.login", "csh.logout", "ksh.kshrc", "inputrc":
+		return true
+	}
+	return false
 }
 
 // gitExec is pathx.IsGitExec for a path that may be a glob: .gi[t]/config
@@ -1693,9 +1715,30 @@ func (c *checker) secretNames() []string {
 // them: $x/keys/audit.ed25519, ${d%x}passport.json. The end must hold a
 // whole name: a "/" in it, or a target's whole base name.
 func (c *checker) tailNames(parts []syntax.WordPart, targets []string) bool {
-	tail, ok := literalTail(parts)
+	_, tails := c.knownRuns(parts)
+	for _, t := range tails {
+		if c.tailNamesOne(cleanTail(t), targets) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanTail removes ./ segments and doubled slashes from the end of a path
+// (the end of a name before it stays as it is).
+func cleanTail(t string) string {
+	for strings.Contains(t, "/./") {
+		t = strings.ReplaceAll(t, "/./", "/")
+	}
+	for strings.Contains(t, "//") {
+		t = strings.ReplaceAll(t, "//", "/")
+	}
+	return strings.TrimSuffix(t, "/.")
+}
+
+func (c *checker) tailNamesOne(tail string, targets []string) bool {
 	tail = strings.ToLower(braceGlob(tail))
-	if !ok || tail == "" {
+	if tail == "" {
 		return false
 	}
 	if strings.ContainsAny(tail, "*?[") {
@@ -1779,8 +1822,8 @@ func globTailMatch(tail, t string) bool {
 // an unknown name may be one of them (~/.aport/$x). A start that is an
 // ordinary directory above them (~/$x, /$x) is not enough.
 func (c *checker) headNames(parts []syntax.WordPart, targets []string, inside func(string) bool) bool {
-	head, ok := literalHead(parts)
-	if !ok || head == "" {
+	head, _ := c.knownRuns(parts)
+	if head == "" {
 		return false
 	}
 	switch {
@@ -1796,10 +1839,15 @@ func (c *checker) headNames(parts []syntax.WordPart, targets []string, inside fu
 		}
 		head = d + "/" + head
 	}
+	// ~/./.aport, ~/.ssh/../.aport: the start as the kernel takes it, its
+	// last name kept as it is (a name's start, not a directory)
+	if i := strings.LastIndexByte(head, '/'); i >= 0 {
+		head = strings.TrimSuffix(path.Clean(head[:i+1]), "/") + "/" + head[i+1:]
+	}
 	low := strings.ToLower(head)
 	for _, t := range targets {
 		t = strings.ToLower(path.Clean(t))
-		if !strings.HasPrefix(t, low) && !strings.HasPrefix(low, t+"/") {
+		if !strings.HasPrefix(t, low) && !strings.HasPrefix(low, t+"/") && !globPrefix(low, t) {
 			continue
 		}
 		// a start that ends in a name, the target's own directory (~/.ssh/$x),
@@ -1811,52 +1859,88 @@ func (c *checker) headNames(parts []syntax.WordPart, targets []string, inside fu
 	return false
 }
 
-// literalHead is the literal text of a word before its first part that is
-// not a literal (quotes removed); ok is false when every part is a literal.
-func literalHead(parts []syntax.WordPart) (string, bool) {
-	head := ""
-	for _, part := range parts {
-		switch p := part.(type) {
-		case *syntax.Lit:
-			head += p.Value
-		case *syntax.SglQuoted:
-			head += p.Value
-		case *syntax.DblQuoted:
-			h, ok := literalHead(p.Parts)
-			head += h
-			if ok {
-				return head, true
-			}
-		default:
-			return head, true
+// globPrefix reports a start with glob characters (~/.apor[t]/keys) whose
+// directories match the first directories of t.
+func globPrefix(head, t string) bool {
+	if !strings.ContainsAny(head, "*?[") {
+		return false
+	}
+	hs, ts := strings.Split(head, "/"), strings.Split(t, "/")
+	if len(hs) > len(ts) {
+		return false
+	}
+	for i, h := range hs {
+		pat := h
+		if i == len(hs)-1 {
+			pat += "*" // the start of a name
+		}
+		if ok, err := path.Match(bashGlob(pat), ts[i]); err == nil && !ok {
+			return false
 		}
 	}
-	return head, false
+	return true
 }
 
-// literalTail is the literal text of a word after its last part that is not
-// a literal (quotes removed); ok is false when every part is a literal.
-func literalTail(parts []syntax.WordPart) (string, bool) {
-	tail := ""
-	for i := len(parts) - 1; i >= 0; i-- {
-		switch p := parts[i].(type) {
-		case *syntax.Lit:
-			tail = p.Value + tail
-		case *syntax.SglQuoted:
-			tail = p.Value + tail
-		case *syntax.DblQuoted:
-			t, ok := literalTail(p.Parts)
-			tail = t + tail
-			if ok {
-				return tail, true
-			}
-		case *syntax.BraceExp:
-			tail = "*" + tail // its words are followed as a glob that matches them all
-		default:
-			return tail, true
+// knownRuns splits a word into runs of parts whose value aport knows
+// (literals, escapes, $'...', $HOME, $(echo ...)) and parts it does not. It
+// returns the first run when the word starts with one and an unknown part
+// follows (the word's known start), and every run that follows an unknown
+// part (a known end: a later unknown part may be empty, as $(true) is).
+func (c *checker) knownRuns(parts []syntax.WordPart) (head string, tails []string) {
+	var flat []syntax.WordPart
+	for _, p := range parts {
+		if dq, ok := p.(*syntax.DblQuoted); ok {
+			flat = append(flat, dq.Parts...)
+		} else {
+			flat = append(flat, p)
 		}
 	}
-	return tail, false
+	var run strings.Builder
+	inRun, sawUnknown, first := false, false, true
+	end := func() {
+		if !inRun {
+			return
+		}
+		if sawUnknown {
+			tails = append(tails, run.String())
+		} else if first {
+			head = run.String()
+		}
+		run.Reset()
+		inRun, first = false, false
+	}
+	for _, p := range flat {
+		v, ok := c.partKnown(p)
+		if !ok {
+			end()
+			first = false
+			sawUnknown = true
+			continue
+		}
+		run.WriteString(v)
+		inRun = true
+	}
+	if inRun && sawUnknown {
+		tails = append(tails, run.String())
+	} else if inRun && first {
+		head = "" // every part known: not a word these checks are for
+	}
+	if !sawUnknown {
+		head = ""
+	}
+	return head, tails
+}
+
+// partKnown is the value of one part of a word when aport knows it.
+func (c *checker) partKnown(p syntax.WordPart) (string, bool) {
+	switch x := p.(type) {
+	case *syntax.CmdSubst:
+		return c.substEcho(x)
+	case *syntax.BraceExp:
+		return "*", true // its words, as a glob that matches them all
+	}
+	f := c.partsField([]syntax.WordPart{p}, "")
+	return f.val, f.lit
 }
 
 // protectedShape reports a skeleton that names aport's home or a hook

@@ -59,6 +59,9 @@ type checker struct {
 	recursed    map[string]bool     // functions whose body was walked again for a recursive call
 	netFds      map[string]bool     // descriptors exec opened on /dev/tcp or /dev/udp
 	dlFiles     map[string]bool     // files a download in the text saved (curl -o x.sh), by path
+	dlVars      map[string]bool     // variables assigned a download (x=$(curl ...))
+	stdinNet    bool                // exec </dev/tcp/...: the shell's own standard input reads the network
+	debugTrap   bool                // a DEBUG trap runs before each command: $_ is not followed
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	defined     map[string]bool     // variables certainly assigned at this point of the text
@@ -479,6 +482,12 @@ func (c *checker) subst(stmts []*syntax.Stmt, x ctx) {
 }
 
 func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) {
+	if c.stdinNet {
+		x.stdinDL = true // exec </dev/tcp/... earlier: standard input reads the network
+	}
+	if _, simple := cmd.(*syntax.CallExpr); !simple && len(redirs) > 0 {
+		x = c.stdinFrom(redirs, x) // { sh; } < /dev/tcp/...: the group's commands read it
+	}
 	switch n := cmd.(type) {
 	case nil:
 		c.redirects(redirs, x, "")
@@ -1049,6 +1058,12 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 			} else {
 				inert = inert && c.wordInert(a.Value)
 			}
+		}
+		if name != "" && a.Value != nil && (wordHasDownload(a.Value) || c.wordHasDLVar(a.Value)) {
+			if c.dlVars == nil {
+				c.dlVars = map[string]bool{}
+			}
+			c.dlVars[name] = true // x=$(curl ...): "$x" is a download
 		}
 		if name != "" && !a.Naked {
 			c.recordLit(name, a) // before setVar forgets a loop value the new one may use

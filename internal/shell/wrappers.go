@@ -792,6 +792,11 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		if rest[0].lit && rest[0].val == "-" {
 			return
 		}
+		for _, sig := range rest[1:] {
+			if strings.EqualFold(strings.TrimPrefix(sig.val, "SIG"), "DEBUG") || !sig.lit {
+				c.debugTrap = true // it runs before every command: $_ is its last argument then
+			}
+		}
 		c.nestedText(rest[0], x, "trap", text)
 	case "source", ".":
 		if len(args) > 0 {
