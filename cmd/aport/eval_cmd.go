@@ -498,8 +498,12 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 	if home != "" {
 		roots = append(roots, home)
 	}
-	if call != nil && filepath.IsAbs(call.Workspace) {
-		roots = append(roots, call.Workspace)
+	if call != nil {
+		for _, r := range append([]string{call.Workspace}, call.Roots...) {
+			if filepath.IsAbs(r) {
+				roots = append(roots, r)
+			}
+		}
 	}
 	resolved := func(p string) (string, bool) {
 		real, err := filepath.EvalSymlinks(p)
@@ -517,6 +521,11 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 				if real, moved := resolved(filepath.Join(d, e)); moved {
 					out = append(out, real)
 				}
+			}
+			// a link inside them (.claude/hooks/fmt.sh -> scripts/fmt.sh,
+			// .claude/skills/x -> shared/x), two levels down
+			for _, sub := range []string{"hooks", "agents", "skills", "plugins"} {
+				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 			}
 		}
 		for _, f := range []string{".mcp.json", ".claude.json"} {
@@ -536,6 +545,35 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 			}
 		}
 	}
+	return out
+}
+
+// linksBelow lists where the symlinks in dir lead, depth levels down (at
+// most 256 entries are looked at).
+func linksBelow(dir string, depth int) []string {
+	var out []string
+	seen := 0
+	var walk func(d string, left int)
+	walk = func(d string, left int) {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return
+		}
+		for _, e := range ents {
+			if seen++; seen > 256 {
+				return
+			}
+			p := filepath.Join(d, e.Name())
+			if e.Type()&os.ModeSymlink != 0 {
+				if real, err := filepath.EvalSymlinks(p); err == nil {
+					out = append(out, real)
+				}
+			} else if e.IsDir() && left > 1 {
+				walk(p, left-1)
+			}
+		}
+	}
+	walk(dir, depth)
 	return out
 }
 

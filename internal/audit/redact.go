@@ -155,6 +155,10 @@ var rules = sync.OnceValue(func() []rule {
 		r(`\bxox[abposr]-[A-Za-z0-9-]{10,}`, Mask),
 		r(`\bxapp-[A-Za-z0-9-]{10,}`, Mask),
 		r(`\bglpat-[A-Za-z0-9_-]{20,}`, "glpat-"+Mask),
+		r(`\bhf_[A-Za-z0-9]{20,}`, "hf_"+Mask),
+		r(`\bnpm_[A-Za-z0-9]{30,}`, "npm_"+Mask),
+		// kubeconfig: client-key-data (a private key), client-certificate-data, token
+		r(`(?i)\b(client-key-data|client-certificate-data)(["']?\s*:\s*["']?)[A-Za-z0-9+/=]{16,}`, "${1}${2}"+Mask),
 		r(`\bAIza[0-9A-Za-z_-]{35}`, Mask),
 		r(`\b([rs]k)_(live|test)_[0-9A-Za-z]{16,}`, "${1}_${2}_"+Mask),
 		r(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`, Mask),

@@ -304,6 +304,10 @@ func isHookConfig(abs string) bool {
 	if lb == ".mcp.json" || lb == ".claude.json" {
 		return true
 	}
+	// editor tasks that run when the folder is opened (runOn: folderOpen)
+	if strings.EqualFold(parent, ".vscode") && (lb == "tasks.json" || lb == "launch.json") {
+		return true
+	}
 	// a directory holding the configs: .claude or .cursor itself
 	return lb == ".claude" || lb == ".cursor"
 }

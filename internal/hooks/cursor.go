@@ -157,6 +157,11 @@ func cursorMCP(c *eval.Call, m Payload) (*eval.Call, error) {
 		c.Input = json.RawMessage("{}")
 	}
 	c.Ctx.ParamBytes = paramBytes(c.Input)
+	if u, _ := str(m, "url"); u != "" {
+		if cmd, _ := str(m, "command"); cmd != "" {
+			return nil, inputErr("the Cursor beforeMCPExecution payload names both a url and a command; a server is one or the other")
+		}
+	}
 	if u, ok := str(m, "url"); ok && u != "" {
 		pu, err := url.Parse(u)
 		if err != nil || pu.Hostname() == "" {
@@ -275,16 +280,12 @@ func StdioServer(cmd string) string {
 	}
 	for _, a := range args {
 		if strings.HasPrefix(a, "-") {
-			// options that make the runner install or start something
-			// other than the package named next: not a known server
-			opt, _, _ := strings.Cut(a, "=")
-			switch opt {
-			case "-p", "--package", "--from", "--with", "--with-requirements", "-w", "--spec", "--index-url",
-				"--extra-index-url", "-i", "--registry", "--call", "-c", "--node-options", "--import-map", "--config":
+			// only options known to leave what runs as it is: any other
+			// (--package, --from, --userconfig, --cache NAME, --python,
+			// --index, a registry) may start something else, or take the
+			// next word as its value: the server is not known
+			if !runnerOption(a) {
 				return ""
-			}
-			if strings.Contains(opt, "registry") || strings.Contains(opt, "index") || strings.Contains(opt, "find-links") {
-				return "" // --@scope:registry=URL, --index=URL: another source
 			}
 			continue
 		}
@@ -305,6 +306,17 @@ func StdioServer(cmd string) string {
 		return name
 	}
 	return prog
+}
+
+// runnerOption reports a package runner's option that changes neither the
+// package that runs nor where it comes from.
+func runnerOption(a string) bool {
+	switch a {
+	case "-y", "--yes", "-q", "--quiet", "--silent", "--no", "--no-install", "--offline", "--no-cache", "--isolated",
+		"-A", "--no-prompt", "--verbose", "-v":
+		return true
+	}
+	return strings.HasPrefix(a, "--allow-") // deno permissions
 }
 
 // containerImage is the image of `docker run` (or podman): the first word

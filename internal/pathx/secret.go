@@ -29,6 +29,7 @@ var secretPairs = map[string]map[string]string{
 var secretFiles = map[string]bool{
 	".envrc": true, ".netrc": true, "_netrc": true, ".npmrc": true, ".pypirc": true,
 	".git-credentials": true, ".pgpass": true, ".htpasswd": true, ".vault-token": true,
+	".credentials.json": true, // Claude Code's own OAuth tokens (~/.claude/.credentials.json)
 }
 
 // envExamples are the .env files meant to be committed: not secret.
