@@ -1005,6 +1005,9 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 		if len(gitDirs) > 0 {
 			dirs = nil
 			for _, d := range gitDirs {
+				if (d == "~" || strings.HasPrefix(d, "~/")) && c.env.Home != "" {
+					d = c.env.Home + d[1:] // --work-tree=~/x: bash leaves the ~, but a wrapper may not; taken as the home
+				}
 				ps, known := c.resolveAll(litField(d))
 				if !known {
 					return
