@@ -483,7 +483,7 @@ func (r *evalRun) protector() *eval.Protector {
 // plugins, and the shell snapshot sourced before each Bash
 // call; and MCP server lists.
 var (
-	claudeEntries = []string{"settings.json", "settings.local.json", "hooks", "agents", "skills", "plugins", "shell-snapshots", ".claude.json"}
+	claudeEntries = []string{"settings.json", "settings.local.json", "hooks", "agents", "skills", "plugins", "shell-snapshots", "session-env", "local", ".claude.json"}
 	cursorEntries = []string{"hooks.json", "hooks", "mcp.json"}
 )
 
@@ -533,6 +533,13 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 				out = append(out, real)
 			}
 		}
+		// git runs its hooks from where .git/hooks and its entries lead
+		// (ln -s ../../scripts/pre-commit .git/hooks/pre-commit)
+		hooks := filepath.Join(root, ".git", "hooks")
+		if real, moved := resolved(hooks); moved {
+			out = append(out, real)
+		}
+		out = append(out, linksBelow(hooks, 1)...)
 	}
 	if cfg := getenv("CLAUDE_CONFIG_DIR"); filepath.IsAbs(cfg) {
 		dirs := []string{filepath.Clean(cfg)}
@@ -548,8 +555,9 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 	return out
 }
 
-// linksBelow lists where the symlinks in dir lead, depth levels down (at
-// most 256 entries are looked at).
+// linksBelow lists where the symlinks in dir lead, depth levels down,
+// following into linked directories too (at most 4,096 entries are looked
+// at).
 func linksBelow(dir string, depth int) []string {
 	var out []string
 	seen := 0
@@ -560,13 +568,16 @@ func linksBelow(dir string, depth int) []string {
 			return
 		}
 		for _, e := range ents {
-			if seen++; seen > 256 {
+			if seen++; seen > 4096 {
 				return
 			}
 			p := filepath.Join(d, e.Name())
 			if e.Type()&os.ModeSymlink != 0 {
 				if real, err := filepath.EvalSymlinks(p); err == nil {
 					out = append(out, real)
+					if st, err := os.Stat(real); err == nil && st.IsDir() && left > 1 {
+						walk(real, left-1) // a linked skill directory with links inside
+					}
 				}
 			} else if e.IsDir() && left > 1 {
 				walk(p, left-1)

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -83,7 +84,8 @@ func checkFile(k *check) {
 		}
 		k.ok("allowed_paths", "%s is allowed", p.Written)
 	}
-	if !x.SearchRoot {
+	if !x.SearchRoot || regularFile(p.Real) || regularFile(p.Written) {
+		// a search rooted at one file reads that file
 		fileExtensions(k, forms)
 		if k.denied() {
 			return
@@ -104,6 +106,12 @@ func checkFile(k *check) {
 			k.ok("max_bytes", "%d bytes within %d", x.Bytes, max)
 		}
 	}
+}
+
+// regularFile reports an existing file that is not a directory.
+func regularFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
 }
 
 // processView reports a path under a process's own view of the system:

@@ -280,7 +280,7 @@ func isHookConfig(abs string) bool {
 		switch strings.ToLower(el[i]) {
 		case ".claude":
 			switch strings.ToLower(el[i+1]) {
-			case "hooks", "agents", "skills", "plugins", "shell-snapshots":
+			case "hooks", "agents", "skills", "plugins", "shell-snapshots", "session-env", "local":
 				return true
 			}
 		case ".cursor":
@@ -304,8 +304,10 @@ func isHookConfig(abs string) bool {
 	if lb == ".mcp.json" || lb == ".claude.json" {
 		return true
 	}
-	// editor tasks that run when the folder is opened (runOn: folderOpen)
-	if strings.EqualFold(parent, ".vscode") && (lb == "tasks.json" || lb == "launch.json") {
+	// editor tasks that run when the folder is opened (runOn: folderOpen),
+	// terminal settings, workspace files and dev containers
+	if strings.EqualFold(parent, ".vscode") && (lb == "tasks.json" || lb == "launch.json" || lb == "settings.json") ||
+		strings.HasSuffix(lb, ".code-workspace") || strings.EqualFold(parent, ".devcontainer") && strings.HasSuffix(lb, ".json") {
 		return true
 	}
 	// a directory holding the configs: .claude or .cursor itself
