@@ -136,6 +136,7 @@ func (c *checker) netPathField(f field) bool {
 
 // netFd records a descriptor opened on the network ({fd} names included).
 func (c *checker) netFd(n string) {
+	c.netAny = true // it may be duplicated, read into variables, given to a shell
 	if c.netFds == nil {
 		c.netFds = map[string]bool{}
 	}
@@ -563,21 +564,20 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 	if strings.Contains(argv[0].val, "/") && c.downloaded(argv[0]) {
 		c.dangerDownload(text, "running "+argv[0].val+", which a download in the text saved")
 	}
-	if len(c.dlFiles) > 0 {
+	if c.dlAny {
 		// a saved download given as the code a program runs: make -f x.mk,
-		// bash --rcfile x.sh, awk -f x.awk
-		for i, a := range argv[1:] {
-			if !a.lit || i+2 >= len(argv) || !c.downloaded(argv[i+2]) {
-				continue
-			}
-			if a.val == "--rcfile" || a.val == "--init-file" || a.val == "--file" || a.val == "--makefile" ||
-				strings.HasPrefix(a.val, "-") && !strings.HasPrefix(a.val, "--") && strings.HasSuffix(a.val, "f") {
-				c.dangerDownload(text, argv[i+2].val+" given to "+name+" as its code, which a download in the text saved")
-				break
+		// bash --rcfile x.sh, awk -f x.awk, vim -S, gdb -x, sqlite3 -init,
+		// xargs -a (its items)
+		if opt := codeFileOption(name); opt != nil {
+			for i, a := range argv[1:] {
+				if i+2 < len(argv) && a.lit && opt(a.val) && c.downloaded(argv[i+2]) {
+					c.dangerDownload(text, argv[i+2].val+" given to "+name+" as its code, after a download in the text saved files")
+					break
+				}
 			}
 		}
 	}
-	if x.stdinDL {
+	if x.stdinDL || c.netAny && stdinRunner(argv[1:], name) != "" {
 		if why := stdinRunner(argv[1:], name); why != "" {
 			c.dangerDownload(text, "a download on standard input of "+name+", which "+why)
 		}
@@ -853,13 +853,20 @@ func (c *checker) recordDownloads(args []field, name string) {
 			}
 		}
 		if hasOpt(opts, "-O", "--remote-name", "--remote-name-all", "-J", "--remote-header-name") {
+			c.dlAny = true // names curl chooses: URL globs, templates
 			remote(pos, dirs)
 		}
 	case "wget":
 		opts, pos := parseArgs(args, "OoaPeUiTtwQlDAR", " output-document output-file append-output directory-prefix execute user-agent input-file timeout tries wait quota level domains accept reject header user password ")
 		outs = optVals(opts, "-O", "--output-document")
-		if len(outs) == 0 {
+		if len(outs) == 0 && !hasOpt(opts, "--spider") {
+			c.dlAny = true // names wget chooses: index.html, .1 suffixes, host dirs
 			remote(pos, optVals(opts, "-P", "--directory-prefix"))
+		}
+		for _, o := range outs {
+			if o.val == "-" {
+				outs = nil // to standard output
+			}
 		}
 	case "cp", "mv", "install", "ln", "rsync":
 		// a copy of a saved download is one too
@@ -881,6 +888,9 @@ func (c *checker) recordDownloads(args []field, name string) {
 
 // markDownloaded records files as holding a download.
 func (c *checker) markDownloaded(outs []field) {
+	if len(outs) > 0 {
+		c.dlAny = true
+	}
 	for _, o := range outs {
 		ps, known := c.resolveAll(o)
 		if !known {
@@ -898,6 +908,11 @@ func (c *checker) markDownloaded(outs []field) {
 // downloaded reports a file a download in the text saved (a glob that may
 // name one counts).
 func (c *checker) downloaded(f field) bool {
+	if c.dlAny && f.val != "" && f.val != "-" && !strings.HasPrefix(f.val, "/dev/") {
+		// files were saved under names aport cannot pin down (curl -O,
+		// wget, templates, copies): any file the text runs may be one
+		return true
+	}
 	if len(c.dlFiles) == 0 || !f.lit {
 		return false
 	}
@@ -915,6 +930,36 @@ func (c *checker) downloaded(f field) bool {
 		}
 	}
 	return false
+}
+
+// codeFileOption returns, for programs that take a file of code or commands
+// by an option, what tells that option; nil for others.
+func codeFileOption(name string) func(string) bool {
+	cluster := func(letter byte) func(string) bool {
+		return func(v string) bool {
+			return len(v) > 1 && v[0] == '-' && v[1] != '-' && v[len(v)-1] == letter
+		}
+	}
+	switch name {
+	case "make", "gmake":
+		f := cluster('f')
+		return func(v string) bool { return f(v) || v == "--file" || v == "--makefile" }
+	case "awk", "gawk", "mawk", "nawk":
+		return cluster('f')
+	case "bash", "sh", "zsh", "ksh", "dash":
+		return func(v string) bool { return v == "--rcfile" || v == "--init-file" }
+	case "vim", "vi", "nvim", "view":
+		return func(v string) bool { return v == "-S" || v == "-u" || v == "-s" }
+	case "gdb":
+		return func(v string) bool { return v == "-x" || v == "--command" || v == "-ix" }
+	case "sqlite3":
+		return func(v string) bool { return v == "-init" }
+	case "xargs":
+		return func(v string) bool { return v == "-a" || v == "--arg-file" }
+	case "sed":
+		return func(v string) bool { return v == "-f" || v == "--file" }
+	}
+	return nil
 }
 
 // stdinRunner says why a program runs what it reads on standard input (a
@@ -1016,6 +1061,11 @@ func (c *checker) ownDirWrites(argv []field, name, text string) {
 			}
 		}
 	}
+	if name == "git" && c.gitBait {
+		c.add(Finding{Code: CodePathDenied, Command: text,
+			Message: fmt.Sprintf("%s: the text also writes a file named like a repository's own (config, HEAD, commondir), and git may take the directory holding it for a repository and run the programs its config names; write those files and run git in separate calls", text)})
+		return
+	}
 	gitReads := sub == "" || sub == "status" || sub == "diff" || sub == "log" || sub == "show" || sub == "ls-files" ||
 		sub == "grep" || sub == "blame" || sub == "rev-parse" || sub == "describe" || sub == "shortlog" ||
 		sub == "cat-file" || sub == "ls-tree" || sub == "help" || sub == "version"
@@ -1052,8 +1102,13 @@ func (c *checker) bareRepoAbove(d string) string {
 		return ""
 	}
 	for dir := path.Clean(d); ; dir = path.Dir(dir) {
-		if len(c.env.Glob(escapeGlob(path.Join(dir, ".git")))) > 0 {
-			return ""
+		// a .git that holds a HEAD (or is a gitfile) ends git's search; an
+		// empty one does not
+		if g := path.Join(dir, ".git"); len(c.env.Glob(escapeGlob(g))) > 0 {
+			isDir := len(c.env.Glob(escapeGlob(g)+"/.")) > 0
+			if !isDir || len(c.env.Glob(escapeGlob(g+"/HEAD"))) > 0 {
+				return ""
+			}
 		}
 		if c.bareRepo(dir) {
 			return dir
@@ -1069,6 +1124,9 @@ func (c *checker) bareRepoAbove(d string) string {
 func (c *checker) bareRepo(d string) bool {
 	if c.env.Glob == nil || path.Base(d) == ".git" || !path.IsAbs(d) {
 		return false
+	}
+	if len(c.env.Glob(escapeGlob(path.Join(d, "HEAD")))) > 0 && len(c.env.Glob(escapeGlob(path.Join(d, "commondir")))) > 0 {
+		return true // HEAD and a commondir pointing at the rest
 	}
 	for _, sub := range []string{"objects", "refs"} {
 		if len(c.env.Glob(escapeGlob(path.Join(d, sub)))) == 0 {

@@ -437,7 +437,7 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 			}
 		}
 	case name == "shred":
-		_, pos := parseArgs(args, "nsu", " iterations size random-source remove ")
+		_, pos := parseArgs(args, "ns", " iterations size random-source ")
 		for _, f := range pos {
 			if !f.lit {
 				continue

@@ -20,7 +20,8 @@ func codeVar(name string) bool {
 		"BASH_CMDS", "BASH_ALIASES",
 		// where programs read their configuration (git's core.pager, core.fsmonitor, ...)
 		"HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_DIR", "GIT_WORK_TREE",
-		"GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR",
+		"GIT_COMMON_DIR", "GIT_INDEX_FILE", "GIT_TEMPLATE_DIR", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+		"GIT_NAMESPACE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM",
 		// files a program writes to when set, and the shell's own view of where it is
 		"SSLKEYLOGFILE", "HISTFILE", "PWD", "GLOBIGNORE", "DIRSTACK", "OLDPWD",
 		// files bash reads when asked (compgen -A hostname, readline)
@@ -69,6 +70,16 @@ func (c *checker) assignName(name string, x ctx, cmd string) {
 func (c *checker) varArgs(argv []field, name, text string, x ctx) {
 	args := argv[1:]
 	var names []field
+	if (name == "read" || name == "mapfile" || name == "readarray") && (x.stdinDL || len(c.netFds) > 0) {
+		c.netAny = true // network text read into variables
+	}
+	if name == "printf" {
+		for _, a := range args {
+			if a.w != nil && (wordHasDownload(a.w) || c.wordHasDLVar(a.w)) {
+				c.netAny = true // printf -v x %s "$(curl ...)"
+			}
+		}
+	}
 	switch name {
 	case "read":
 		opts, pos := parseArgs(args, "adinNptu", "")

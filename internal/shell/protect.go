@@ -962,6 +962,11 @@ func (c *checker) globUnder(p, q string) bool {
 
 // checkWrite applies self-protection to one write target.
 func (c *checker) checkWrite(t target, text, how string) {
+	c.deviceWrite(t.f, text, how) // cp /dev/zero /dev/sda, tee /dev/sda, sort -o /dev/sda
+	switch path.Base(t.f.val) {
+	case "config", "HEAD", "commondir", "gitdir", "packed-refs", "config.worktree":
+		c.gitBait = true // a repository's own files, written by the text: see ownDirWrites
+	}
 	if !t.f.lit {
 		if t.f.w != nil {
 			// built from values the text shows: check each

@@ -62,6 +62,9 @@ type checker struct {
 	dlVars      map[string]bool     // variables assigned a download (x=$(curl ...))
 	stdinNet    bool                // exec </dev/tcp/...: the shell's own standard input reads the network
 	debugTrap   bool                // a DEBUG trap runs before each command: $_ is not followed
+	dlAny       bool                // a download saved files: any file run later may be one
+	gitBait     bool                // the text writes a file named like a repository's (config, HEAD, commondir)
+	netAny      bool                // network text is held somewhere the text can feed a shell (a descriptor, a variable, a coprocess)
 	cdpath      bool                // the text assigns CDPATH
 	globVals    map[string][]string // for-loop variables over literal globs: the patterns
 	defined     map[string]bool     // variables certainly assigned at this point of the text
@@ -267,6 +270,9 @@ func (c *checker) setPositional(args []field) {
 func (c *checker) argValues(args []field) [][]string {
 	out := make([][]string, 0, len(args))
 	for _, a := range args {
+		if a.w != nil && (wordHasDownload(a.w) || c.wordHasDLVar(a.w)) {
+			c.netAny = true // f "$(curl ...)": $1 holds the download
+		}
 		switch {
 		case a.lit && !a.glob:
 			out = append(out, []string{a.val})
@@ -445,6 +451,9 @@ func (c *checker) stmt(s *syntax.Stmt, x ctx) {
 		return
 	}
 	x.guarded = x.guarded && !s.Background
+	if s.Coprocess && stmtHasDownload(s) {
+		c.netAny = true // coproc curl ...: its descriptors carry the download
+	}
 	if s.Background || s.Coprocess {
 		x.forkCtx = true
 		saved := c.saveCwd()
@@ -587,6 +596,9 @@ func (c *checker) command(cmd syntax.Command, redirs []*syntax.Redirect, x ctx) 
 		c.redirects(redirs, x, "")
 		c.stmt(n.Stmt, x)
 	case *syntax.CoprocClause:
+		if stmtHasDownload(n.Stmt) {
+			c.netAny = true // coproc curl ...: its descriptors carry the download
+		}
 		c.redirects(redirs, x, "")
 		if n.Name != nil { // coproc NAME sets the array NAME to its descriptors
 			if f := c.field(n.Name); f.known() && syntax.ValidName(f.val) {
@@ -1035,6 +1047,9 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 		inert := true
 		if a.Array != nil {
 			for _, e := range a.Array.Elems {
+				if wordHasDownload(e.Value) {
+					c.netAny = true // a=($(curl ...))
+				}
 				if e.Index != nil {
 					c.index(name, e.Index, x)
 				}
@@ -1064,6 +1079,7 @@ func (c *checker) assigns(as []*syntax.Assign, x ctx, cmd string, flags string) 
 				c.dlVars = map[string]bool{}
 			}
 			c.dlVars[name] = true // x=$(curl ...): "$x" is a download
+			c.netAny = true       // and may reach a shell by ways not followed
 		}
 		if name != "" && !a.Naked {
 			c.recordLit(name, a) // before setVar forgets a loop value the new one may use

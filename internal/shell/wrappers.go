@@ -175,6 +175,12 @@ func stmtHasDownload(n syntax.Node) bool {
 		if found {
 			return false
 		}
+		if r, ok := n.(*syntax.Redirect); ok && r.Word != nil && (r.Op == syntax.RdrIn || r.Op == syntax.RdrInOut) {
+			if v := r.Word.Lit(); strings.HasPrefix(v, "/dev/tcp/") || strings.HasPrefix(v, "/dev/udp/") {
+				found = true // $(cat </dev/tcp/...)
+				return false
+			}
+		}
 		ce, ok := n.(*syntax.CallExpr)
 		if !ok || len(ce.Args) == 0 {
 			return true
@@ -802,7 +808,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 		if len(args) > 0 {
 			if args[0].w != nil && wordHasDownload(args[0].w) || c.downloaded(args[0]) {
 				c.dangerDownload(text, name+" of a download")
-			} else if x.stdinDL && args[0].lit && (isStdinPath(path.Clean(args[0].val)) || args[0].val == "-") {
+			} else if (x.stdinDL || c.netAny) && args[0].lit && (isStdinPath(path.Clean(args[0].val)) || args[0].val == "-") {
 				c.dangerDownload(text, "a download on standard input")
 			} else {
 				c.readsCode(args[0], name, text, x)
@@ -815,7 +821,7 @@ func (c *checker) unwrap(argv []field, name, text string, x ctx, off uint) {
 // a download there runs it; text the text shows is parsed.
 func (c *checker) shellOnStdin(name, text string, x ctx) {
 	switch {
-	case x.stdinDL:
+	case x.stdinDL || c.netAny:
 		c.dangerDownload(text, "a download on standard input")
 	case x.hasStdin:
 		c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
@@ -908,7 +914,7 @@ func (c *checker) shell(args []field, name, text string, x ctx) {
 		}
 		c.nestedText(rest[0], x, name+" -c", text)
 	case stdinMode || len(rest) == 0:
-		if x.stdinDL {
+		if x.stdinDL || c.netAny {
 			c.dangerDownload(text, "a download on standard input")
 		} else if x.hasStdin {
 			c.parseAndWalk(x.stdin, ctx{wrapper: name + " <<", remote: x.remote}, name+" <<")
@@ -955,7 +961,7 @@ func (c *checker) interp(args []field, name, text, short, prog string, x ctx) {
 	}
 	rest := ops(args, i)
 	if len(rest) == 0 || (rest[0].lit && (rest[0].val == "-" || isStdinPath(path.Clean(rest[0].val)))) {
-		if x.stdinDL {
+		if x.stdinDL || c.netAny {
 			c.dangerDownload(text, "a download on standard input")
 		}
 		return
