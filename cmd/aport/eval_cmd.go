@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -500,25 +501,35 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 	}
 	if call != nil {
 		for _, r := range append([]string{call.Workspace}, call.Roots...) {
-			if filepath.IsAbs(r) {
+			if filepath.IsAbs(r) && !slices.Contains(roots, r) {
 				roots = append(roots, r)
 			}
 		}
 	}
-	resolved := func(p string) (string, bool) {
+	// one lstat for each name; a link is resolved only where there is one
+	link := func(p string) (string, bool) {
+		st, err := os.Lstat(p)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			return "", false
+		}
 		real, err := filepath.EvalSymlinks(p)
-		return real, err == nil && real != p
+		return real, err == nil
 	}
+	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	for _, root := range roots {
 		for dir, entries := range map[string][]string{".claude": claudeEntries, ".cursor": cursorEntries} {
 			d := filepath.Join(root, dir)
-			if real, moved := resolved(d); moved {
+			if !exists(d) {
+				continue
+			}
+			if real, ok := link(d); ok {
 				for _, e := range entries {
 					out = append(out, filepath.Join(real, e))
 				}
+				d = real
 			}
 			for _, e := range entries {
-				if real, moved := resolved(filepath.Join(d, e)); moved {
+				if real, ok := link(filepath.Join(d, e)); ok {
 					out = append(out, real)
 				}
 			}
@@ -529,21 +540,22 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 			}
 		}
 		for _, f := range []string{".mcp.json", ".claude.json"} {
-			if real, moved := resolved(filepath.Join(root, f)); moved {
+			if real, ok := link(filepath.Join(root, f)); ok {
 				out = append(out, real)
 			}
 		}
 		// git runs its hooks from where .git/hooks and its entries lead
 		// (ln -s ../../scripts/pre-commit .git/hooks/pre-commit)
 		hooks := filepath.Join(root, ".git", "hooks")
-		if real, moved := resolved(hooks); moved {
+		if real, ok := link(hooks); ok {
 			out = append(out, real)
+			hooks = real
 		}
 		out = append(out, linksBelow(hooks, 1)...)
 	}
 	if cfg := getenv("CLAUDE_CONFIG_DIR"); filepath.IsAbs(cfg) {
 		dirs := []string{filepath.Clean(cfg)}
-		if real, moved := resolved(cfg); moved {
+		if real, err := filepath.EvalSymlinks(cfg); err == nil && real != dirs[0] {
 			dirs = append(dirs, real)
 		}
 		for _, d := range dirs {
