@@ -512,8 +512,7 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 		if err != nil || st.Mode()&os.ModeSymlink == 0 {
 			return "", false
 		}
-		real, err := filepath.EvalSymlinks(p)
-		return real, err == nil
+		return linkTarget(p), true
 	}
 	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	for _, root := range roots {
@@ -561,10 +560,33 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 		for _, d := range dirs {
 			for _, e := range claudeEntries {
 				out = append(out, filepath.Join(d, e))
+				if real, ok := link(filepath.Join(d, e)); ok {
+					out = append(out, real)
+				}
+			}
+			for _, sub := range []string{"hooks", "agents", "skills", "plugins"} {
+				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 			}
 		}
 	}
 	return out
+}
+
+// linkTarget is where the symlink p leads: resolved when it can be, and
+// taken as written when its target does not exist yet (a Write could
+// create it).
+func linkTarget(p string) string {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		return real
+	}
+	t, err := os.Readlink(p)
+	if err != nil {
+		return p
+	}
+	if !filepath.IsAbs(t) {
+		t = filepath.Join(filepath.Dir(p), t)
+	}
+	return filepath.Clean(t)
 }
 
 // linksBelow lists where the symlinks in dir lead, depth levels down,
@@ -585,11 +607,10 @@ func linksBelow(dir string, depth int) []string {
 			}
 			p := filepath.Join(d, e.Name())
 			if e.Type()&os.ModeSymlink != 0 {
-				if real, err := filepath.EvalSymlinks(p); err == nil {
-					out = append(out, real)
-					if st, err := os.Stat(real); err == nil && st.IsDir() && left > 1 {
-						walk(real, left-1) // a linked skill directory with links inside
-					}
+				real := linkTarget(p)
+				out = append(out, real)
+				if st, err := os.Stat(real); err == nil && st.IsDir() && left > 1 {
+					walk(real, left-1) // a linked skill directory with links inside
 				}
 			} else if e.IsDir() && left > 1 {
 				walk(p, left-1)

@@ -10,10 +10,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aporthq/aport/internal/eval"
 	"github.com/aporthq/aport/internal/keys"
 )
 
@@ -449,5 +451,20 @@ func TestEvalProtectsLinkedConfigDirs(t *testing.T) {
 		if code := run([]string{"eval"}, strings.NewReader(payload), &stdout, &stderr, env); code != 2 || !strings.Contains(stderr.String(), "oap.protected_path") {
 			t.Errorf("Write %s: exit %d, stderr %q", target, code, stderr.String())
 		}
+	}
+}
+
+// TestHostConfigLinksDangling: a hook configuration that is a link to a file
+// that does not exist yet is protected where it leads, so a Write cannot
+// create it.
+func TestHostConfigLinksDangling(t *testing.T) {
+	ws := t.TempDir()
+	os.MkdirAll(filepath.Join(ws, ".claude"), 0o755)
+	if err := os.Symlink("../dot/local.json", filepath.Join(ws, ".claude", "settings.local.json")); err != nil {
+		t.Fatal(err)
+	}
+	got := hostConfigLinks("", &eval.Call{Workspace: ws}, func(string) string { return "" })
+	if !slices.Contains(got, filepath.Join(ws, "dot", "local.json")) {
+		t.Fatalf("links %q lack the missing target", got)
 	}
 }

@@ -124,6 +124,8 @@ func TestFileWritePack(t *testing.T) {
 		{name: "claude session env", call: writeCall("~/.claude/session-env/s/x.sh", 1), want: "oap.protected_path"},
 		{name: "editor workspace file", limit: `{"allowed_paths":["**"]}`, call: writeCall("proj.code-workspace", 1), want: "oap.protected_path"},
 		{name: "dev container", limit: `{"allowed_paths":["**"]}`, call: writeCall(".devcontainer/devcontainer.json", 1), want: "oap.protected_path"},
+		{name: "dev container at the root", limit: `{"allowed_paths":["**"]}`, call: writeCall(".devcontainer.json", 1), want: "oap.protected_path"},
+		{name: "cursor worktree setup", limit: `{"allowed_paths":["**"]}`, call: writeCall(".cursor/worktrees.json", 1), want: "oap.protected_path"},
 		{name: "cursor login", call: readCall("~/.cursor/cli-config.json"), want: "oap.path_denied"},
 		{name: "through the host's /proc/self", call: writeCall("/proc/self/cwd/src/a.go", 1), want: "oap.invalid_context"},
 		{name: "cursor MCP config", limit: `{"allowed_paths":["**"]}`, call: writeCall(".cursor/mcp.json", 1), want: "oap.protected_path"},

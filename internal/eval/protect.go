@@ -284,8 +284,14 @@ func isHookConfig(abs string) bool {
 				return true
 			}
 		case ".cursor":
-			if strings.EqualFold(el[i+1], "hooks") {
-				return true
+			if strings.EqualFold(el[i+1], "hooks") || strings.EqualFold(el[i+1], "worktrees.json") {
+				return true // worktrees.json: commands Cursor runs for each worktree
+			}
+		case ".devcontainer":
+			return true // dev container specs, at any depth, run their commands
+		case ".local":
+			if i+3 < len(el) && strings.EqualFold(el[i+1], "share") && strings.EqualFold(el[i+2], "claude") {
+				return true // Claude Code's native install
 			}
 		}
 	}
@@ -301,7 +307,7 @@ func isHookConfig(abs string) bool {
 	}
 	// MCP server configurations: a server added there is a program the
 	// host starts (.mcp.json, ~/.claude.json, .cursor/mcp.json above)
-	if lb == ".mcp.json" || lb == ".claude.json" {
+	if lb == ".mcp.json" || lb == ".claude.json" || lb == ".devcontainer.json" {
 		return true
 	}
 	// editor tasks that run when the folder is opened (runOn: folderOpen),

@@ -338,12 +338,17 @@ func containerImage(prog string, args []string) string {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
+			for _, rest := range args[i+1:] {
+				if !strings.HasPrefix(rest, "-") {
+					return "" // a command after the image replaces its own
+				}
+			}
 			return a
 		}
 		opt, _, hasVal := strings.Cut(a, "=")
 		switch {
-		case opt == "--entrypoint":
-			return ""
+		case opt == "--entrypoint" || opt == "-v" || opt == "--volume" || opt == "--mount":
+			return "" // another program, or the image's code shadowed by a mount
 		case valued[opt]:
 			if !hasVal {
 				i++

@@ -18,13 +18,14 @@ var secretDirs = map[string]string{
 // secretPairs are files secret only inside a particular directory; the
 // directory is the element reported.
 var secretPairs = map[string]map[string]string{
-	".aws":    {"credentials": ".aws/credentials", "config": ".aws/config"},
-	".docker": {"config.json": ".docker/config.json"},
-	".kube":   {"config": ".kube/config"},
-	".config": {"gcloud": ".config/gcloud/", "gh": ".config/gh/", "cursor": ".config/cursor/ (Cursor's login)", "Cursor": ".config/Cursor/ (Cursor's login)"},
-	".cursor": {"cli-config.json": ".cursor/cli-config.json (Cursor's login)"},
-	"git":     {"credentials": "git/credentials"},
-	".azure":  {"accesstokens.json": ".azure/accessTokens.json", "msal_token_cache.json": ".azure/msal_token_cache.json"},
+	".aws":                {"credentials": ".aws/credentials", "config": ".aws/config"},
+	".docker":             {"config.json": ".docker/config.json"},
+	".kube":               {"config": ".kube/config"},
+	".config":             {"gcloud": ".config/gcloud/", "gh": ".config/gh/", "cursor": ".config/cursor/ (Cursor's login)", "Cursor": ".config/Cursor/ (Cursor's login)"},
+	".cursor":             {"cli-config.json": ".cursor/cli-config.json (Cursor's login)"},
+	"git":                 {"credentials": "git/credentials"},
+	"application support": {"cursor": "Application Support/Cursor/ (Cursor's login)"},
+	".azure":              {"accesstokens.json": ".azure/accessTokens.json", "msal_token_cache.json": ".azure/msal_token_cache.json"},
 }
 
 // secretFiles are file names secret anywhere.

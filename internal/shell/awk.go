@@ -31,9 +31,16 @@ func (c *checker) checkAwk(args []field, name, text string) {
 			// mawk's -W VALUE: exec FILE reads the program from a file, and
 			// unknown values (even "sandbox") are ignored
 			w := strings.TrimPrefix(v, "-W")
+			glob := a.glob
 			if w == "" && i+1 < len(args) {
 				i++
-				w = args[i].val
+				w, glob = args[i].val, args[i].glob || !args[i].lit
+			}
+			if glob {
+				// -W posix*: bash expands it to file names first
+				c.add(Finding{Code: CodeDynamic, Command: text,
+					Message: fmt.Sprintf("%s: %s -W %s is a glob, which bash expands to file names (one may read -W exec FILE), so the program cannot be checked", text, name, w)})
+				return
 			}
 			for _, one := range strings.Split(w, ",") { // mawk takes a comma list: -W interactive,exec
 				switch {

@@ -349,6 +349,24 @@ func (c *checker) hiddenOption(args []field, valueOpts string) (bad, why string)
 	return "", ""
 }
 
+// globOption is the glob part of hiddenOption, for any command: a glob
+// argument before -- that starts with -, or that may start with anything and
+// matches a file named like an option.
+func (c *checker) globOption(args []field) (bad, why string) {
+	for _, a := range args {
+		if !a.lit || !a.glob {
+			if a.lit && a.val == "--" {
+				return "", ""
+			}
+			continue
+		}
+		if (strings.HasPrefix(a.val, "-") || strings.ContainsAny(a.val[:1], "*?[@!+")) && c.dashMatch(a.val) {
+			return a.text, "is a glob that matches, or may match, a file whose name starts with -"
+		}
+	}
+	return "", ""
+}
+
 // dashMatch reports whether a relative glob that may start with any
 // character (*, ?x, [!a]*) matches a file whose name starts with -: one on
 // disk now, or any when the text itself writes such a file.
@@ -513,6 +531,15 @@ func (c *checker) exec(argv []field, x ctx, off uint) {
 			c.add(f)
 			c.res.Trace = append(c.res.Trace, Trace{Command: text, Rule: f.Message})
 			return
+		}
+	}
+	if _, ok := optionSensitive(name); !ok {
+		// any command: a glob that starts with - (git diff --outpu*), or
+		// that matches a file named like an option, passes that option
+		if bad, why := c.globOption(argv[1:]); bad != "" {
+			f := Finding{Code: CodeDynamic, Command: text,
+				Message: fmt.Sprintf("%s: the argument %s %s, which bash passes as an option aport cannot see; write the argument out, or put -- before it", text, bad, why)}
+			c.add(f)
 		}
 	}
 	if rest, changed := expandLong(name, argv[1:]); changed {

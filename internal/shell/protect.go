@@ -78,6 +78,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		}
 		return out, true
 	case "sed":
+		suffix := sedSuffix(args)
 		args = sedArgs(args)
 		opts, pos := parseArgs(args, sedValueOpts, " expression file line-length ")
 		inPlace := false
@@ -92,7 +93,25 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		if !hasOpt(opts, "-e", "--expression", "-f", "--file") && len(pos) > 0 {
 			pos = pos[1:] // the script
 		}
-		return targets(pos, false), true
+		out := targets(pos, false)
+		if suffix != "" {
+			// the backup copy: FILE+SUFFIX, or SUFFIX with * as the file's
+			// name, anywhere when it holds a / (-i'/x/*' copies to /x/FILE)
+			for _, f := range pos {
+				if !f.lit {
+					continue
+				}
+				b := f.val + suffix
+				if strings.Contains(suffix, "*") {
+					b = strings.ReplaceAll(suffix, "*", path.Base(f.val))
+					if !strings.Contains(b, "/") {
+						b = path.Join(path.Dir(f.val), b)
+					}
+				}
+				out = append(out, target{f: litField(b)})
+			}
+		}
+		return out, true
 	case "perl":
 		inPlace, script := false, false
 		i := 0

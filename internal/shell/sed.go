@@ -293,6 +293,26 @@ func scanSed(s string) (r sedScan, ok bool) {
 	}
 }
 
+// sedSuffix is the backup suffix of sed's -i[SUFFIX] or --in-place=SUFFIX.
+func sedSuffix(args []field) string {
+	for _, a := range args {
+		v := a.val
+		if !a.lit || v == "--" {
+			break
+		}
+		if s, ok := strings.CutPrefix(v, "--in-place="); ok {
+			return s
+		}
+		if len(v) < 2 || v[0] != '-' || v[1] == '-' {
+			continue
+		}
+		if j := strings.IndexByte(v, 'i'); j > 0 && !strings.ContainsAny(v[1:j], sedValueOpts) {
+			return v[j+1:]
+		}
+	}
+	return ""
+}
+
 // sedArgs rewrites sed's -i[SUFFIX] as --in-place: the letters after i in a
 // cluster are its backup suffix (-iex is in-place with suffix "ex", not -i
 // -e x), and the script is then the first operand.
