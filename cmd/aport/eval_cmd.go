@@ -21,6 +21,7 @@ import (
 	"github.com/aporthq/aport/internal/eval"
 	"github.com/aporthq/aport/internal/hooks"
 	"github.com/aporthq/aport/internal/passport"
+	"github.com/aporthq/aport/internal/pathx"
 )
 
 // maxInput bounds the payload read from stdin.
@@ -485,7 +486,7 @@ func (r *evalRun) protector() *eval.Protector {
 // call; and MCP server lists.
 var (
 	claudeEntries = []string{"settings.json", "settings.local.json", "hooks", "agents", "skills", "plugins", "shell-snapshots", "session-env", "local", ".claude.json"}
-	cursorEntries = []string{"hooks.json", "hooks", "mcp.json"}
+	cursorEntries = []string{"hooks.json", "hooks", "mcp.json", "worktrees.json"}
 )
 
 // hostConfigLinks lists where the hosts' configurations really are when
@@ -538,7 +539,7 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 			}
 		}
-		for _, f := range []string{".mcp.json", ".claude.json"} {
+		for _, f := range []string{".mcp.json", ".claude.json", ".devcontainer.json", ".devcontainer", ".vscode"} {
 			if real, ok := link(filepath.Join(root, f)); ok {
 				out = append(out, real)
 			}
@@ -578,6 +579,11 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 func linkTarget(p string) string {
 	if real, err := filepath.EvalSymlinks(p); err == nil {
 		return real
+	}
+	// as the kernel would follow it: every link on the way, chains and
+	// linked directories before a "..", the missing rest as written
+	if n, err := pathx.Normalize(p, "/", ""); err == nil && n.Real != "" {
+		return n.Real
 	}
 	t, err := os.Readlink(p)
 	if err != nil {

@@ -290,8 +290,12 @@ func isHookConfig(abs string) bool {
 		case ".devcontainer":
 			return true // dev container specs, at any depth, run their commands
 		case ".local":
-			if i+3 < len(el) && strings.EqualFold(el[i+1], "share") && strings.EqualFold(el[i+2], "claude") {
-				return true // Claude Code's native install
+			if i+3 < len(el) && strings.EqualFold(el[i+1], "share") && (strings.EqualFold(el[i+2], "claude") || strings.EqualFold(el[i+2], "cursor-agent")) {
+				return true // Claude Code's native install, cursor-agent's
+			}
+		case "@anthropic-ai":
+			if strings.EqualFold(el[i+1], "claude-code") {
+				return true // Claude Code installed by npm or bun
 			}
 		}
 	}

@@ -422,6 +422,35 @@ func (c *checker) danger(argv []field, name, text string, x ctx) {
 		if t := c.criticalTarget(pos); t != "" {
 			c.dangerous(text, fmt.Sprintf("recursive %s of %s (/, the home directory or a system directory)", name, t))
 		}
+	case name == "tar" || name == "zip":
+		// tar --remove-files and zip -m delete what they archive
+		removes := false
+		var pos []field
+		for i, a := range args {
+			switch {
+			case !a.lit:
+				pos = append(pos, a)
+			case a.val == "--remove-files" || name == "zip" && (a.val == "--move" || strings.HasPrefix(a.val, "-") && !strings.HasPrefix(a.val, "--") && strings.Contains(a.val, "m")):
+				removes = true
+			case !strings.HasPrefix(a.val, "-") && !(i == 0 && name == "tar" && isLetters(a.val)):
+				pos = append(pos, a)
+			}
+		}
+		if removes {
+			if t := c.criticalTarget(pos); t != "" {
+				c.dangerous(text, fmt.Sprintf("%s removing %s (/, the home directory or a system directory) after archiving it", name, t))
+			}
+		}
+	case name == "mkswap" || name == "badblocks" && hasLit(args, "-w") || name == "e2image" || name == "pvcreate" || name == "sg_format" ||
+		name == "ddrescue" || name == "dcfldd" || name == "zpool" || name == "mdadm" || name == "cryptsetup" || name == "nvme" || name == "hdparm" && strings.Contains(text, "--security-erase"):
+		// tools that write a disk given as an argument
+		for _, a := range args {
+			v := strings.TrimPrefix(a.val, "of=")
+			if a.lit && diskDevice(path.Clean(v)) {
+				c.dangerous(text, fmt.Sprintf("%s writing the disk device %s (overwriting a disk)", name, v))
+				return
+			}
+		}
 	case strings.HasPrefix(name, "mkfs") || name == "mke2fs" || name == "mkdosfs" || name == "mkntfs" || name == "wipefs" || name == "blkdiscard":
 		c.dangerous(text, name+" (formatting or wiping a file system)")
 	case name == "dd":

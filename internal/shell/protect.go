@@ -17,6 +17,29 @@ type target struct {
 	recursive bool // the operation reaches everything below a directory
 }
 
+// backups are the copies cp, mv, ln and install keep of a destination they
+// replace with -b/--backup: DEST~ or DEST+SUFFIX (-S, --suffix).
+func backups(dests []target, opts []opt) []target {
+	if !hasOpt(opts, "-b", "--backup") && len(optVals(opts, "-S", "--suffix")) == 0 {
+		return nil
+	}
+	suffixes := optVals(opts, "-S", "--suffix")
+	if len(suffixes) == 0 {
+		suffixes = []field{litField("~")}
+	}
+	var out []target
+	for _, d := range dests {
+		for _, s := range suffixes {
+			if d.f.lit && s.lit {
+				out = append(out, target{f: litField(d.f.val + s.val)})
+			} else {
+				out = append(out, target{f: field{text: d.f.text + s.text, val: d.f.val + s.val}})
+			}
+		}
+	}
+	return out
+}
+
 func targets(fs []field, recursive bool) []target {
 	out := make([]target, 0, len(fs))
 	for _, f := range fs {
@@ -59,13 +82,42 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		if len(out) == 0 && len(pos) > 0 {
 			out = append(out, target{f: pos[len(pos)-1]})
 		}
-		return append(out, intoDirs(pos, dirs)...), true
+		out = append(out, intoDirs(pos, dirs)...)
+		if hasOpt(opts, "--parents") && len(pos) > 1 {
+			// cp --parents a/b DIR writes DIR/a/b
+			for _, s := range pos[:len(pos)-1] {
+				if d := pos[len(pos)-1]; s.lit && d.lit {
+					out = append(out, target{f: litField(path.Join(d.val, s.val))})
+				}
+			}
+		}
+		return append(out, backups(out, opts)...), true
 	case "mv":
 		opts, pos := parseArgs(args, "tS", " target-directory suffix backup ")
 		dirs := optVals(opts, "-t", "--target-directory")
 		out := targets(dirs, true)
 		out = append(out, intoDirs(pos, dirs)...)
-		return append(out, targets(pos, true)...), true // sources are removed, the destination replaced
+		out = append(out, targets(pos, true)...) // sources are removed, the destination replaced
+		return append(out, backups(out, opts)...), true
+	case "csplit", "split":
+		// files named PREFIX and what the tool adds: a glob for them all
+		opts, pos := parseArgs(args, "fbnlCatd", " prefix suffix-format digits lines line-bytes bytes additional-suffix number separator ")
+		prefix := optVals(opts, "-f", "--prefix")
+		if name == "split" && len(pos) > 1 {
+			prefix = append(prefix, pos[len(pos)-1])
+		}
+		if len(prefix) == 0 {
+			prefix = []field{litField("x")}
+		}
+		var out []target
+		for _, p := range prefix {
+			if p.lit {
+				out = append(out, target{f: field{text: p.text, val: escapeGlob(p.val) + "*", lit: true, glob: true}})
+			} else {
+				out = append(out, target{f: p})
+			}
+		}
+		return out, true
 	case "rsync":
 		opts, pos := parseArgs(args, "efTBM", rsyncLongVal)
 		out := targets(optVals(opts, "--log-file", "--backup-dir", "--partial-dir"), false)
@@ -252,7 +304,16 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		if hasOpt(opts, "-c", "--stdout", "--to-stdout", "-l", "--list", "-t", "--test") {
 			return nil, true
 		}
-		return targets(pos, hasOpt(opts, "-r", "--recursive")), true
+		out := targets(pos, hasOpt(opts, "-r", "--recursive"))
+		// FILE is replaced by FILE+SUFFIX (-S, --suffix): both are written
+		for _, sfx := range optVals(opts, "-S", "--suffix") {
+			for _, p := range pos {
+				if p.lit && sfx.lit {
+					out = append(out, target{f: litField(p.val + sfx.val)})
+				}
+			}
+		}
+		return out, true
 	case "find":
 		var out []target
 		del := false
@@ -1145,7 +1206,7 @@ func (c *checker) isProtected(p string, glob, deep bool) bool {
 		return false
 	}
 	c.loadProbes()
-	for _, q := range c.probes {
+	for _, q := range append(append([]string(nil), c.probes...), c.env.Own...) {
 		if covers(p, glob, deep, q) || (glob && c.globUnder(p, q)) {
 			return true
 		}
