@@ -535,7 +535,7 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 			}
 			// a link inside them (.claude/hooks/fmt.sh -> scripts/fmt.sh,
 			// .claude/skills/x -> shared/x), two levels down
-			for _, sub := range []string{"hooks", "agents", "skills", "plugins"} {
+			for _, sub := range []string{"hooks", "agents", "skills"} {
 				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 			}
 		}
@@ -565,7 +565,7 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 					out = append(out, real)
 				}
 			}
-			for _, sub := range []string{"hooks", "agents", "skills", "plugins"} {
+			for _, sub := range []string{"hooks", "agents", "skills"} {
 				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 			}
 		}
@@ -596,8 +596,9 @@ func linkTarget(p string) string {
 }
 
 // linksBelow lists where the symlinks in dir lead, depth levels down,
-// following into linked directories too (at most 4,096 entries are looked
-// at).
+// following into linked directories too (at most 1,024 entries are looked
+// at: this runs on every call). plugins/ is not walked: it is protected as
+// a whole, and a plugin cache can hold thousands of files.
 func linksBelow(dir string, depth int) []string {
 	var out []string
 	seen := 0
@@ -608,7 +609,7 @@ func linksBelow(dir string, depth int) []string {
 			return
 		}
 		for _, e := range ents {
-			if seen++; seen > 4096 {
+			if seen++; seen > 1024 {
 				return
 			}
 			p := filepath.Join(d, e.Name())
