@@ -515,29 +515,21 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 		}
 		return linkTarget(p), true
 	}
-	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	for _, root := range roots {
 		for dir, entries := range map[string][]string{".claude": claudeEntries, ".cursor": cursorEntries} {
 			d := filepath.Join(root, dir)
-			if !exists(d) {
+			st, err := os.Lstat(d)
+			if err != nil {
 				continue
 			}
-			if real, ok := link(d); ok {
+			if st.Mode()&os.ModeSymlink != 0 {
+				real := linkTarget(d)
 				for _, e := range entries {
 					out = append(out, filepath.Join(real, e))
 				}
 				d = real
 			}
-			for _, e := range entries {
-				if real, ok := link(filepath.Join(d, e)); ok {
-					out = append(out, real)
-				}
-			}
-			// a link inside them (.claude/hooks/fmt.sh -> scripts/fmt.sh,
-			// .claude/skills/x -> shared/x), two levels down
-			for _, sub := range []string{"hooks", "agents", "skills"} {
-				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
-			}
+			out = append(out, configDirLinks(d, entries)...)
 		}
 		for _, f := range []string{".mcp.json", ".claude.json", ".devcontainer.json", ".devcontainer", ".vscode"} {
 			if real, ok := link(filepath.Join(root, f)); ok {
@@ -560,15 +552,28 @@ func hostConfigLinks(home string, call *eval.Call, getenv func(string) string) [
 		}
 		for _, d := range dirs {
 			for _, e := range claudeEntries {
-				out = append(out, filepath.Join(d, e))
-				if real, ok := link(filepath.Join(d, e)); ok {
-					out = append(out, real)
-				}
+				out = append(out, filepath.Join(d, e)) // named here, not ~/.claude
 			}
-			for _, sub := range []string{"hooks", "agents", "skills"} {
-				out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
-			}
+			out = append(out, configDirLinks(d, claudeEntries)...)
 		}
+	}
+	return out
+}
+
+// configDirLinks lists where the entries of a host's configuration
+// directory lead when they are links, and the links inside its hooks,
+// agents and skills (.claude/hooks/fmt.sh -> scripts/fmt.sh,
+// .claude/skills/x -> shared/x), two levels down.
+func configDirLinks(d string, entries []string) []string {
+	var out []string
+	for _, e := range entries {
+		p := filepath.Join(d, e)
+		if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			out = append(out, linkTarget(p))
+		}
+	}
+	for _, sub := range []string{"hooks", "agents", "skills"} {
+		out = append(out, linksBelow(filepath.Join(d, sub), 2)...)
 	}
 	return out
 }

@@ -84,7 +84,7 @@ func checkFile(k *check) {
 		}
 		k.ok("allowed_paths", "%s is allowed", p.Written)
 	}
-	if !x.SearchRoot || regularFile(p.Real) || regularFile(p.Written) {
+	if !x.SearchRoot || regularFile(p.Real) {
 		// a search rooted at one file reads that file
 		fileExtensions(k, forms)
 		if k.denied() {

@@ -249,9 +249,10 @@ func (c *checker) redirects(redirs []*syntax.Redirect, x ctx, cmd string) {
 			if label == "" {
 				label = c.wordText(r)
 			}
-			c.deviceWrite(t, label, "redirection to")
-			if !x.remote {
-				c.checkWrite(target{f: t}, label, "redirection to")
+			if x.remote {
+				c.deviceWrite(t, label, "redirection to") // the catalogue holds on the other machine too
+			} else {
+				c.checkWrite(target{f: t}, label, "redirection to") // disk devices included
 			}
 			if r.Op == syntax.RdrInOut && !x.remote {
 				c.checkRead(t, label, false)
@@ -1131,9 +1132,9 @@ func (c *checker) bareRepoAbove(d string) string {
 	for dir := path.Clean(d); ; dir = path.Dir(dir) {
 		// a .git that holds a HEAD (or is a gitfile) ends git's search; an
 		// empty one does not
-		if g := path.Join(dir, ".git"); len(c.env.Glob(escapeGlob(g))) > 0 {
-			isDir := len(c.env.Glob(escapeGlob(g)+"/.")) > 0
-			if !isDir || len(c.env.Glob(escapeGlob(g+"/HEAD"))) > 0 {
+		if g := path.Join(dir, ".git"); len(c.env.Glob(escapeUnquoted(g))) > 0 {
+			isDir := len(c.env.Glob(escapeUnquoted(g)+"/.")) > 0
+			if !isDir || len(c.env.Glob(escapeUnquoted(g+"/HEAD"))) > 0 {
 				return ""
 			}
 		}
@@ -1152,27 +1153,15 @@ func (c *checker) bareRepo(d string) bool {
 	if c.env.Glob == nil || path.Base(d) == ".git" || !path.IsAbs(d) {
 		return false
 	}
-	if len(c.env.Glob(escapeGlob(path.Join(d, "HEAD")))) > 0 && len(c.env.Glob(escapeGlob(path.Join(d, "commondir")))) > 0 {
+	if len(c.env.Glob(escapeUnquoted(path.Join(d, "HEAD")))) > 0 && len(c.env.Glob(escapeUnquoted(path.Join(d, "commondir")))) > 0 {
 		return true // HEAD and a commondir pointing at the rest
 	}
 	for _, sub := range []string{"objects", "refs"} {
-		if len(c.env.Glob(escapeGlob(path.Join(d, sub)))) == 0 {
+		if len(c.env.Glob(escapeUnquoted(path.Join(d, sub)))) == 0 {
 			return false
 		}
 	}
 	return true
-}
-
-// escapeGlob makes a path a glob that matches only itself.
-func escapeGlob(p string) string {
-	var b strings.Builder
-	for _, r := range p {
-		if strings.ContainsRune(`*?[\`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // gitWholeTree names git subcommands that remove or rewrite files across

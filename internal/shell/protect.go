@@ -112,7 +112,7 @@ func writeTargets(name string, args []field) (ts []target, known bool) {
 		var out []target
 		for _, p := range prefix {
 			if p.lit {
-				out = append(out, target{f: field{text: p.text, val: escapeGlob(p.val) + "*", lit: true, glob: true}})
+				out = append(out, target{f: field{text: p.text, val: escapeUnquoted(p.val) + "*", lit: true, glob: true}})
 			} else {
 				out = append(out, target{f: p})
 			}
